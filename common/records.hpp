@@ -1,0 +1,200 @@
+// The records that flow between wanctl's stages, defined once for all of them.
+//
+// Every record is trivially copyable, a multiple of 8 bytes and free of
+// pointers, because it is copied word by word into shared memory and read by
+// other processes, possibly built from another commit (the header's layout
+// version guards that). Times are CLOCK_MONOTONIC nanoseconds, delays are
+// microseconds, rates are bits per second; the unit is in every field name.
+#pragma once
+
+#include <cstdint>
+
+namespace wanctl {
+
+inline constexpr int kDirectionCount = 2;
+enum class Direction : std::uint8_t { download = 0, upload = 1 };
+
+// Reflectors a status block can describe; configs may not list more.
+inline constexpr int kMaxReflectors = 16;
+
+// Fixed-size text fields (reasons, errors), always NUL-terminated.
+inline constexpr int kReasonChars = 96;
+
+enum class SampleStatus : std::uint8_t {
+  reply = 0,          // a matching reply; rtt_ns (and one-way delays if has_owd) are valid
+  timeout = 1,        // no reply before the deadline
+  error = 2,          // an ICMP error (unreachable, time exceeded) quoted this probe
+  bad_timestamp = 3,  // a timestamp reply whose times are not valid; rtt_ns is still valid
+};
+
+enum class ProbeMethod : std::uint8_t { echo = 0, timestamp = 1 };
+
+enum class CongestionState : std::uint8_t {
+  green = 0,
+  yellow = 1,
+  soft_red = 2,
+  red = 3,
+  idle = 4,
+  stall = 5,
+};
+
+// One probe's outcome, written by the prober into the samples ring.
+struct ProbeSample {
+  std::uint64_t sample_id;          // ring index of this record; decisions refer to it
+  std::int64_t send_mono_ns;        // when the probe left, CLOCK_MONOTONIC
+  std::int64_t recv_mono_ns;        // kernel receive time of the answer, 0 for a timeout
+  std::int64_t rtt_ns;              // recv - send for reply and bad_timestamp, else 0
+  std::int32_t owd_up_us;           // reflector receive - originate, includes clock offset
+  std::int32_t owd_down_us;         // local receive - reflector transmit, includes clock offset
+  std::uint8_t reflector_address[16];  // IPv4 in the first 4 bytes, or IPv6
+  std::uint16_t reflector_id;       // index into the configured reflector list
+  std::uint16_t icmp_sequence;
+  SampleStatus status;
+  ProbeMethod method;
+  std::uint8_t address_family;      // AF_INET or AF_INET6
+  std::uint8_t has_owd;             // 1 when owd_up_us and owd_down_us are valid
+  std::uint8_t icmp_type;           // type of the ICMP message received (0 for a timeout)
+  std::uint8_t icmp_code;
+  std::uint8_t reserved[6];
+};
+static_assert(sizeof(ProbeSample) == 72);
+
+// One direction's part of a decision and of the estimator's status.
+struct DirectionDecision {
+  std::uint64_t rate_bps;           // shaper rate the estimator wants
+  std::uint64_t achieved_rate_bps;  // what the link carried in this direction, from telemetry
+  std::int32_t delta_us;            // latest delay minus baseline
+  std::int32_t smoothed_delta_us;   // the delta that drives the state machine
+  CongestionState state;
+  std::uint8_t apply;               // 0 in monitor-only mode: publish, never apply
+  std::uint8_t bufferbloat;         // 1 while bufferbloat is declared in this direction
+  std::uint8_t reserved[5];
+};
+static_assert(sizeof(DirectionDecision) == 32);
+
+// A rate decision, written by the estimator into the decisions ring whenever
+// a rate or state changes, and at least once per second as a heartbeat.
+struct RateDecision {
+  std::uint64_t decision_id;        // counts decisions across estimator restarts
+  std::int64_t time_mono_ns;        // when the estimator made the decision
+  std::uint64_t cause_sample_id;    // sample that triggered it
+  std::int64_t cause_recv_mono_ns;  // that sample's kernel receive time
+  DirectionDecision directions[kDirectionCount];
+  std::uint8_t heartbeat;           // 1 when nothing changed since the previous decision
+  std::uint8_t reserved[7];
+};
+static_assert(sizeof(RateDecision) == 104);
+
+enum class DeviceState : std::uint8_t {
+  unknown = 0,       // nothing read or written yet
+  ok = 1,            // the last read or write succeeded
+  failing = 2,       // the last write failed and will be retried
+  unauthorized = 3,  // the device rejected the credentials; writes stopped
+  missing = 4,       // interface, qdisc or queue not found
+  dry_run = 5,       // nothing is applied by design
+};
+
+// One direction's shaper readings.
+struct DirectionTelemetry {
+  std::uint64_t bytes_total;        // shaper counter since the qdisc was created
+  std::uint64_t packets_total;
+  std::uint64_t drops_total;
+  std::uint64_t ecn_marks_total;
+  std::uint64_t achieved_rate_bps;  // bytes sent over the last interval, as a rate
+  std::uint64_t applied_rate_bps;   // rate the device confirmed, 0 if unknown
+  std::uint32_t backlog_bytes;
+  std::uint32_t backlog_packets;
+  std::int32_t peak_delay_us;       // CAKE's peak sojourn delay over all tins, -1 if unknown
+  std::int32_t average_delay_us;    // CAKE's average sojourn delay, -1 if unknown
+  DeviceState device_state;
+  std::uint8_t valid;               // 0 until a first reading gave a reference
+  std::uint8_t reserved[6];
+};
+static_assert(sizeof(DirectionTelemetry) == 72);
+
+// The actuator's latest readings, in the telemetry block.
+struct LinkTelemetry {
+  std::int64_t time_mono_ns;              // when the readings were taken
+  std::int64_t interval_ns;               // time the achieved rates are measured over
+  std::uint64_t last_applied_decision_id; // newest decision the device confirmed
+  std::int64_t last_apply_latency_ns;     // cause sample's receive time to device confirmation
+  std::uint64_t device_writes;            // writes the device confirmed since start
+  std::uint64_t device_write_errors;
+  DirectionTelemetry directions[kDirectionCount];
+  char last_error[kReasonChars];
+};
+static_assert(sizeof(LinkTelemetry) % 8 == 0);
+
+// One reflector as the estimator sees it.
+struct ReflectorEstimate {
+  std::int32_t baseline_rtt_us;     // uncongested round-trip delay
+  std::int32_t baseline_up_us;      // uncongested one-way delays, offset included
+  std::int32_t baseline_down_us;
+  std::int32_t delta_rtt_us;        // latest sample minus baseline
+  std::int32_t delta_up_us;
+  std::int32_t delta_down_us;
+  std::uint32_t samples;            // samples used since the baseline started
+  std::uint8_t has_baseline;
+  std::uint8_t has_owd;
+  std::uint16_t reflector_id;
+};
+static_assert(sizeof(ReflectorEstimate) == 32);
+
+// The estimator's state, in the status block. It is also what a restarted
+// estimator restores.
+struct EstimatorStatus {
+  std::int64_t time_mono_ns;
+  std::uint64_t decision_id;          // last decision written
+  std::uint64_t next_sample_id;       // first sample not yet used
+  std::uint64_t samples_used;
+  std::uint64_t samples_rejected;     // NaN, negative, absurd or unknown reflector
+  std::uint64_t samples_lost;         // overwritten before the estimator read them
+  DirectionDecision directions[kDirectionCount];
+  ReflectorEstimate reflectors[kMaxReflectors];
+  std::uint32_t reflector_count;
+  std::uint32_t reserved;
+  char last_change_reason[kReasonChars];
+};
+static_assert(sizeof(EstimatorStatus) % 8 == 0);
+
+// One reflector as the prober sees it.
+struct ReflectorHealth {
+  std::uint8_t address[16];
+  std::uint8_t address_family;
+  std::uint8_t active;              // 1 while probed, 0 while a spare
+  ProbeMethod method;               // current method; timestamp may fall back to echo
+  std::uint8_t reserved;
+  std::uint32_t probes_sent;        // since it was last activated
+  std::uint32_t replies;
+  std::uint32_t recent_timeouts;    // timeouts within the replacement window
+  std::int32_t median_rtt_us;       // over recent replies, -1 when none
+  std::uint32_t loss_permille;      // over recent probes
+};
+static_assert(sizeof(ReflectorHealth) == 40);
+
+// The prober's state, in its status block.
+struct ProberStatus {
+  std::int64_t time_mono_ns;
+  std::uint64_t probes_sent;
+  std::uint64_t replies;
+  std::uint64_t timeouts;
+  std::uint64_t errors;
+  std::uint64_t duplicates;         // second replies to one probe, dropped
+  std::uint64_t late_replies;       // replies after the deadline, dropped
+  std::uint64_t replacements;       // reflectors swapped for a spare
+  ReflectorHealth reflectors[kMaxReflectors];
+  std::uint32_t reflector_count;
+  std::uint32_t reserved;
+  char last_error[kReasonChars];
+};
+static_assert(sizeof(ProberStatus) % 8 == 0);
+
+// Used by the ring tests and benchmark: every word is derived from `index`,
+// so a torn copy is detectable.
+struct TestRecord {
+  std::uint64_t index;
+  std::uint64_t check[7];
+};
+static_assert(sizeof(TestRecord) == 64);
+
+}  // namespace wanctl
