@@ -8,6 +8,7 @@
 // it. Measured throughput and wake latency are in docs/BENCHMARKS.md.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -64,11 +65,14 @@ class RingWriter {
     slot_at(index).write(record, 2 * index + 2);
     next_index_ = index + 1;
 
-    // Store, bump and load are sequentially consistent so that a reader that
-    // registers as sleeping either sees this record or is woken for it.
+    // The store and the load are sequentially consistent, as are the sleeping
+    // reader's increment and its recheck of write_index: so either the reader
+    // sees this record before it sleeps, or this load sees the reader and
+    // wakes it. The wake word is touched only then, which keeps the shared
+    // cache line quiet while nobody sleeps.
     header_->write_index.store(next_index_, std::memory_order_seq_cst);
-    header_->wake_sequence.fetch_add(1, std::memory_order_seq_cst);
     if (header_->sleeping_readers.load(std::memory_order_seq_cst) != 0) {
+      header_->wake_sequence.fetch_add(1, std::memory_order_seq_cst);
       futex_wake_all(header_->wake_sequence);
     }
     return index;
@@ -140,15 +144,10 @@ class RingReader {
   // Returns the next record, or nothing when the reader is at the head.
   std::optional<RingEntry<T>> try_read() {
     for (;;) {
-      std::uint64_t head = header().write_index.load(std::memory_order_acquire);
-      if (position_ >= head) {
-        // Only a recreated ring starts below our position.
-        position_ = head;
+      // The producer's index is reloaded only when the cached one is used up,
+      // so a reader that keeps up does not pull that cache line every record.
+      if (position_ >= cached_head_ && !reload_head()) {
         return std::nullopt;
-      }
-      if (head - position_ > capacity_) {
-        count_lost(head - position_ - capacity_);
-        position_ = head - capacity_;
       }
 
       RingEntry<T> entry{};
@@ -160,12 +159,17 @@ class RingReader {
         return entry;
       }
       if (sequence != 0 && sequence < expected) {
-        return std::nullopt;  // not visible yet; cannot happen after the acquire above
+        return std::nullopt;  // not visible yet; cannot happen after the acquire in reload_head
       }
 
-      // Zero or a later sequence: the producer lapped us during the copy.
-      count_lost(1);
-      advance();
+      // Zero or a later sequence: the producer lapped us. Skip what is gone.
+      if (!reload_head()) {
+        return std::nullopt;
+      }
+      if (slot_at(position_).sequence.load(std::memory_order_acquire) != expected) {
+        count_lost(1);
+        advance();
+      }
     }
   }
 
@@ -199,6 +203,15 @@ class RingReader {
   void seek_oldest() {
     std::uint64_t head = header().write_index.load(std::memory_order_acquire);
     position_ = head > capacity_ ? head - capacity_ : 0;
+    cached_head_ = head;
+  }
+
+  // Moves an observer to `index`, limited to the records still in the ring.
+  void seek_to(std::uint64_t index) {
+    std::uint64_t head = header().write_index.load(std::memory_order_acquire);
+    std::uint64_t oldest = head > capacity_ ? head - capacity_ : 0;
+    position_ = std::clamp(index, oldest, head);
+    cached_head_ = head;
   }
 
   std::uint64_t position() const { return position_; }
@@ -228,6 +241,24 @@ class RingReader {
     return reinterpret_cast<const Slot<T>*>(object_.slots())[index & (capacity_ - 1)];
   }
 
+  // Reads the producer's index and skips records that were overwritten.
+  // Returns false when there is nothing to read.
+  bool reload_head() {
+    std::uint64_t head = header().write_index.load(std::memory_order_acquire);
+    if (position_ >= head) {
+      // Only a recreated ring starts below our position.
+      position_ = head;
+      cached_head_ = head;
+      return false;
+    }
+    if (head - position_ > capacity_) {
+      count_lost(head - position_ - capacity_);
+      position_ = head - capacity_;
+    }
+    cached_head_ = head;
+    return true;
+  }
+
   void advance() {
     ++position_;
     if (is_consumer_) {
@@ -245,7 +276,8 @@ class RingReader {
   SharedObject object_;
   bool is_consumer_;
   std::uint64_t capacity_;
-  std::uint64_t position_ = 0;  // index of the next record to read
+  std::uint64_t position_ = 0;     // index of the next record to read
+  std::uint64_t cached_head_ = 0;  // producer's write index when last loaded
   std::uint64_t lost_ = 0;      // records skipped because the producer lapped this reader
 };
 

@@ -1,0 +1,85 @@
+// wanctl-tap: attaches read-only to a ring or block of a wanctl instance and
+// prints its records. It maps objects read-only, so it can never disturb the
+// pipeline it watches.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "block_tap.hpp"
+#include "object_name.hpp"
+#include "ring_tap.hpp"
+#include "stop_signal.hpp"
+#include "tap_options.hpp"
+
+using namespace wanctl;
+
+namespace {
+
+template <ShmRecord T>
+int tap_object(const TapOptions& options, const SharedObject& object) {
+  const std::string& name = object.name();
+  if (object.header().kind == ObjectKind::ring) {
+    return RingTap<T>(options, RingReader<T>::observer(name)).run();
+  }
+  return BlockTap<T>(options, BlockReader<T>::open(name)).run();
+}
+
+int tap(const TapOptions& options) {
+  std::string name = object_name(options.instance, options.object);
+  SharedObject object = SharedObject::open_any_read_only(name);
+  switch (object.header().record_type) {
+    case RecordType::probe_sample: return tap_object<ProbeSample>(options, object);
+    case RecordType::rate_decision: return tap_object<RateDecision>(options, object);
+    case RecordType::link_telemetry: return tap_object<LinkTelemetry>(options, object);
+    case RecordType::estimator_status: return tap_object<EstimatorStatus>(options, object);
+    case RecordType::prober_status: return tap_object<ProberStatus>(options, object);
+    case RecordType::test_record: return tap_object<TestRecord>(options, object);
+  }
+  throw ShmError("shared-memory object " + name + " holds an unknown record type");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Print the records of a wanctl instance's ring or block, read-only."};
+  TapOptions options;
+  std::string format = "text";
+  std::string since;
+  std::uint64_t count = 0;
+
+  app.add_option("instance", options.instance, "instance name from the WAN config, e.g. wan1")->required();
+  app.add_option("object", options.object,
+                 "samples, decisions, telemetry, status or prober (any object name works)")
+      ->required();
+  app.add_option("--format", format, "output format")->check(CLI::IsMember({"text", "csv", "json"}));
+  app.add_flag("-f,--follow", options.follow, "keep printing new records until interrupted");
+  app.add_option("-n,--count", count, "print N records (or N stats lines), then exit")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--since", since, "only records younger than this, e.g. 30s, 500ms, 5m");
+  app.add_flag("--stats", options.stats,
+               "print per-second record rates, gaps, epoch, heartbeat age and consumer lag");
+  CLI11_PARSE(app, argc, argv);
+
+  options.format = format == "csv" ? OutputFormat::csv
+                   : format == "json" ? OutputFormat::json
+                                      : OutputFormat::text;
+  if (count > 0) {
+    options.count = count;
+  }
+  if (!since.empty()) {
+    options.since = parse_duration(since);
+    if (!options.since) {
+      std::fprintf(stderr, "wanctl-tap: invalid --since value '%s'; use a number with ms, s, m or h, e.g. 30s\n",
+                   since.c_str());
+      return 2;
+    }
+  }
+
+  install_stop_handlers();
+  try {
+    return tap(options);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "wanctl-tap: %s\n", error.what());
+    return 1;
+  }
+}
