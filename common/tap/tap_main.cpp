@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "block_tap.hpp"
+#include "header_fields.hpp"
 #include "object_name.hpp"
 #include "ring_tap.hpp"
 #include "stop_signal.hpp"
@@ -27,6 +28,10 @@ int tap_object(const TapOptions& options, const SharedObject& object) {
 int tap(const TapOptions& options) {
   std::string name = object_name(options.instance, options.object);
   SharedObject object = SharedObject::open_any_read_only(name);
+  if (options.header) {
+    RecordPrinter(options.format, stdout).print(header_fields(object));
+    return 0;
+  }
   switch (object.header().record_type) {
     case RecordType::probe_sample: return tap_object<ProbeSample>(options, object);
     case RecordType::rate_decision: return tap_object<RateDecision>(options, object);
@@ -56,6 +61,8 @@ int main(int argc, char** argv) {
   app.add_option("-n,--count", count, "print N records (or N stats lines), then exit")
       ->check(CLI::PositiveNumber);
   app.add_option("--since", since, "only records younger than this, e.g. 30s, 500ms, 5m");
+  app.add_flag("--header", options.header,
+               "print the object's header (producer pid and epoch, heartbeat age, indices) and exit");
   app.add_flag("--stats", options.stats,
                "print per-second record rates, gaps, epoch, heartbeat age and consumer lag");
   CLI11_PARSE(app, argc, argv);

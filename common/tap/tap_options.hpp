@@ -18,6 +18,7 @@ struct TapOptions {
   std::optional<std::uint64_t> count;          // records (or stats lines) to print, then exit
   std::optional<std::chrono::nanoseconds> since;  // only records younger than this
   bool stats = false;
+  bool header = false;  // print the object's header instead of records
 };
 
 // Parses "250ms", "10s", "5m", "2h"; returns nothing for anything else.

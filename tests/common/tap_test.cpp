@@ -185,3 +185,27 @@ TEST_CASE("tap reports permission denied for another user") {
   CHECK(denied.err.find("Permission denied") != std::string::npos);
   CHECK(denied.err.find("owner/group read-write only") != std::string::npos);
 }
+
+TEST_CASE("tap header shows producer and consumer positions") {
+  std::string instance = test::unique_instance("tap");
+  std::string name = object_name(instance, "test");
+  test::ObjectCleanup cleanup(name);
+  auto writer = RingWriter<TestRecord>::open(name, 16, false);
+  auto consumer = RingReader<TestRecord>::consumer(name, 16);
+  for (std::uint64_t i = 0; i < 5; ++i) {
+    writer.push(test::make_test_record(i));
+  }
+  consumer.try_read();
+  consumer.try_read();
+
+  test::CommandResult header = test::run_command(tap() + " " + instance + " test --header --format json");
+  CHECK(header.status == 0);
+  CHECK(header.out.find("\"object\":\"" + name + "\"") != std::string::npos);
+  CHECK(header.out.find("\"kind\":\"ring\"") != std::string::npos);
+  CHECK(header.out.find("\"capacity\":16") != std::string::npos);
+  CHECK(header.out.find("\"producer_pid\":" + std::to_string(::getpid())) != std::string::npos);
+  CHECK(header.out.find("\"producer_alive\":1") != std::string::npos);
+  CHECK(header.out.find("\"producer_epoch\":1") != std::string::npos);
+  CHECK(header.out.find("\"write_index\":5") != std::string::npos);
+  CHECK(header.out.find("\"consumer_index\":2") != std::string::npos);
+}
