@@ -1,0 +1,1 @@
+"""wanctl-supervise: runs each WAN's stages as separate processes and restarts them."""
