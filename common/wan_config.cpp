@@ -15,6 +15,8 @@ WanConfig read_wan_config(ConfigReader& reader) {
     reader.error("instance.name", problem);
   }
 
+  read_actuator_config(reader, config.actuator);
+
   reader.report_unknown_keys();
   return config;
 }

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "actuator_config.hpp"
 #include "config_reader.hpp"
 
 namespace wanctl {
@@ -14,6 +15,7 @@ namespace wanctl {
 struct WanConfig {
   std::string path;      // the file it was read from
   std::string instance;  // names the shared-memory objects: wanctl.<instance>.*
+  ActuatorConfig actuator;
 };
 
 // Reads and validates the file; throws ConfigError listing every problem.
