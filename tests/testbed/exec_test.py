@@ -1,0 +1,59 @@
+"""`scripts/testbed exec` runs a command next to the namespaces and returns its exit status.
+
+The command pings the probe target from the client namespace and reads the
+router's CAKE, so the output shows the namespaces are routed and shaped.
+"""
+
+import sys
+import unittest
+
+import harness
+
+# The testbed's exit status when it could not run the command at all.
+TESTBED_FAILED_STATUS = 125
+TIMED_OUT_STATUS = 124
+
+COMMAND = ('ip netns exec "$TESTBED_NS_CLIENT" ping -n -c 2 -W 2 "$TESTBED_PROBE_TARGET" '
+           '&& tc -n "$TESTBED_NS_ROUTER" qdisc show dev "$TESTBED_ROUTER_LAN_IF" '
+           '&& tc -n "$TESTBED_NS_ROUTER" qdisc show dev "$TESTBED_ROUTER_WAN_IF" '
+           '&& echo "written to stderr" >&2 && exit 7')
+
+RUN = {}
+
+
+def run_exec(*args):
+    result = harness.run_testbed("exec", *args)
+    if result.returncode == TESTBED_FAILED_STATUS and "unavailable:" in result.stderr:
+        harness.skip(f"the testbed is unavailable here: {result.stderr.strip()}")
+    return result
+
+
+class ExecCommand(unittest.TestCase):
+    def test_returns_command_status(self):
+        self.assertEqual(RUN["exec"].returncode, 7)
+
+    def test_client_reaches_probe_target(self):
+        self.assertIn("2 received", RUN["exec"].stdout)
+
+    def test_router_has_cake_both_ways(self):
+        self.assertIn("bandwidth 38Mbit", RUN["exec"].stdout)
+        self.assertIn("bandwidth 9500Kbit", RUN["exec"].stdout)
+
+    def test_stderr_kept_apart(self):
+        self.assertIn("written to stderr", RUN["exec"].stderr)
+        self.assertNotIn("written to stderr", RUN["exec"].stdout)
+
+    def test_timeout_stops_command(self):
+        self.assertEqual(RUN["timeout"].returncode, TIMED_OUT_STATUS)
+        self.assertIn("timed out after 1 s", RUN["timeout"].stderr)
+
+
+def main():
+    RUN["exec"] = run_exec("--", "/bin/sh", "-c", COMMAND)
+    RUN["timeout"] = run_exec("--timeout-s", "1", "--", "sleep", "30")
+    outcome = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result
+    return 0 if outcome.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
