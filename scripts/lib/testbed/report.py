@@ -1,4 +1,4 @@
-"""Build the report of a run directory: report.json, summary.txt and plot.png.
+"""Build the report of a run directory: report.json, summary.txt, plot.png and the CSV series.
 
 `python3 -m testbed.report DIR` prints the summary and exits 0 when the run
 finished as planned, 1 when it failed (the report then states what failed and
@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from testbed import analysis, series as run_series, summary
+from testbed import analysis, series as run_series, series_csv, summary
 
 
 def failures_of(series):
@@ -53,6 +53,7 @@ def write(directory):
     directory = Path(directory)
     series, report = build(directory)
     (directory / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    series_csv.write_all(directory, series, analysis.throughput_bins(series, analysis.LoadTimeline(series.loads)))
     text = summary.render(report)
     (directory / "summary.txt").write_text(text, encoding="utf-8")
     try:

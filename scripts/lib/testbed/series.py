@@ -51,6 +51,8 @@ class RunSeries:
     loads: list
     qdisc_samples: list
     notes: list
+    # Mean and maximum lateness of the probe's send timer, from irtt's statistics.
+    probe_timer_error_ms: dict | None = None
 
 
 def read_json(path, notes, what):
@@ -82,29 +84,30 @@ def load_run(directory):
     notes = []
     scenario = read_json(directory / "scenario.json", notes, "scenario")
     if scenario is None:
-        raise FileNotFoundError(f"{directory} holds no scenario.json: not a testbed run directory")
+        raise FileNotFoundError(f"{directory}/scenario.json not found: {directory} is not a testbed run directory")
     status = read_json(directory / "runner-status.json", notes, "runner status") or {}
     kernel = read_json(directory / "kernel.json", notes, "kernel status") or {}
     host = read_json(directory / "host-meta.json", notes, "host description") or {}
     t0_wall_s = status.get("t0_wall_s")
 
     events = read_json_lines(directory / "events.jsonl", notes, "event log")
-    probes, loads, samples = [], [], []
+    probes, loads, samples, probe_timer_error_ms = [], [], [], None
     if t0_wall_s is None:
         notes.append("the run never started measuring")
     else:
         for event in events:
             event["t_s"] = event["t"] - t0_wall_s
-        probes = load_probes(directory / "probe.json", t0_wall_s, notes)
+        probes, probe_timer_error_ms = load_probes(directory / "probe.json", t0_wall_s, notes)
         loads = load_loads(directory, scenario, events, t0_wall_s, notes)
         samples = load_qdisc_samples(directory / "shaper.jsonl", t0_wall_s, notes)
-    return RunSeries(directory, scenario, status, kernel, host, t0_wall_s, events, probes, loads, samples, notes)
+    return RunSeries(directory, scenario, status, kernel, host, t0_wall_s, events, probes, loads, samples, notes,
+                     probe_timer_error_ms)
 
 
 def load_probes(path, t0_wall_s, notes):
     document = read_json(path, notes, "latency probe results")
     if document is None:
-        return []
+        return [], None
     probes = []
     for trip in document.get("round_trips", []):
         sent_ns = trip["timestamps"]["client"]["send"]["wall"]
@@ -116,7 +119,12 @@ def load_probes(path, t0_wall_s, notes):
             upload_ms=delay["send"] / NS_PER_MS if "send" in delay else None,
             download_ms=delay["receive"] / NS_PER_MS if "receive" in delay else None,
         ))
-    return probes
+    timer_error = document.get("stats", {}).get("timer_error", {})
+    timer_error_ms = None
+    if timer_error.get("n"):
+        timer_error_ms = {"mean": round(timer_error["mean"] / NS_PER_MS, 3),
+                          "max": round(timer_error["max"] / NS_PER_MS, 3)}
+    return probes, timer_error_ms
 
 
 def load_loads(directory, scenario, events, t0_wall_s, notes):

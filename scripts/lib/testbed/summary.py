@@ -34,6 +34,7 @@ def render(report):
         f"load average {fmt(machine.get('loadavg_1min_start'), 2)} at start, "
         f"{fmt(machine.get('loadavg_1min_end'), 2)} at end",
         f"Kernel: {report['kernel'].get('ending', 'unknown')}",
+        describe_emulator(report["result"]["emulator"]),
         "",
         f"Idle RTT {fmt(idle['rtt_ms'], 2)} ms (base delay {idle['base_rtt_ms']:g} ms, {idle['samples']} samples); "
         f"one-way {fmt(idle['download_delay_ms'], 2)} ms down, {fmt(idle['upload_delay_ms'], 2)} ms up",
@@ -43,7 +44,9 @@ def render(report):
     ]
     for phase in report["result"]["phases"]:
         lines.append(render_phase(phase))
-    lines.append("  (share = TCP goodput / bottleneck rate, so about 0.95 is a full link)")
+    lines.append("  (share = TCP goodput delivered to the receiver / bottleneck rate: about 0.95 is a full link.")
+    lines.append("   Data held back behind a lost packet counts when it is delivered, so under heavy loss")
+    lines.append("   a phase can show more than that.)")
 
     recoveries = report["result"]["recoveries"]
     if recoveries:
@@ -60,6 +63,16 @@ def render(report):
     for name, value in report["metrics"]:
         lines.append(f"{name} {value if value is not None else 'n/a'}")
     return "\n".join(lines) + "\n"
+
+
+def describe_emulator(timing):
+    late = timing["wake_late_ms"] or {}
+    text = (f"Emulator timing: sampler woke {fmt(late.get('p95'), 2)} ms late at p95, "
+            f"{fmt(late.get('p99'), 2)} ms at p99")
+    if timing["late"]:
+        text += (f"\nWarning: the emulator ran late (more than {timing['limit_ms']:g} ms at p95), so the host was "
+                 f"too busy: latency figures include emulator stalls that no network queue caused")
+    return text
 
 
 def describe_controller(controller):

@@ -1,8 +1,8 @@
 """Typed, range-checked reading of TOML tables with errors that name the key.
 
 Every error names the file, the full key path, the bad value and what is
-accepted; the line is added when the key and value occur on exactly one line
-of the file, because tomllib does not report where a parsed value came from.
+accepted. tomllib does not report where a parsed value came from, so the line
+is added only when the key and value occur on exactly one line of the file.
 """
 
 import re
@@ -33,8 +33,8 @@ class TomlSource:
     def line_of(self, leaf_key, value=MISSING):
         """Return the 1-based line that assigns leaf_key, or None when that is ambiguous.
 
-        A line holding both the key and the value wins; otherwise the key alone
-        must occur on exactly one line (as an assignment or a table header).
+        A single line with both the key and the value wins. Otherwise the key
+        alone must occur on exactly one line (as an assignment or a table header).
         """
         key = re.escape(leaf_key)
         assignment = re.compile(rf"(^|[\s{{,]){key}\s*=\s*(?P<value>[^,}}#]*)")

@@ -53,8 +53,8 @@ def run(argv, stdin=None):
     """Run a command to completion; raise RuntimeError with its output on failure."""
     result = subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=30, check=False)
     if result.returncode != 0:
-        shown = " ".join(argv)
-        raise RuntimeError(f"'{shown}' failed with status {result.returncode}: "
+        command_line = " ".join(argv)
+        raise RuntimeError(f"'{command_line}' failed with status {result.returncode}: "
                            f"{(result.stderr or result.stdout).strip()}")
     return result.stdout
 
