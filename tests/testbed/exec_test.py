@@ -4,6 +4,7 @@ The command pings the probe target from the client namespace and reads the
 router's CAKE, so the output shows the namespaces are routed and shaped.
 """
 
+import json
 import sys
 import unittest
 
@@ -47,12 +48,23 @@ class ExecCommand(unittest.TestCase):
         self.assertEqual(RUN["timeout"].returncode, TIMED_OUT_STATUS)
         self.assertIn("timed out after 1 s", RUN["timeout"].stderr)
 
+    def test_timeout_still_powers_off(self):
+        kernel = json.loads((RUN["timeout_dir"] / "kernel.json").read_text(encoding="utf-8"))
+        self.assertEqual(kernel["ending"], "powered off")
+
 
 def main():
-    RUN["exec"] = run_exec("--", "/bin/sh", "-c", COMMAND)
-    RUN["timeout"] = run_exec("--timeout-s", "1", "--", "sleep", "30")
+    results = [harness.make_results_dir("exec"), harness.make_results_dir("exec-timeout")]
+    RUN["exec"] = run_exec("--out", results[0], "--", "/bin/sh", "-c", COMMAND)
+    RUN["timeout"] = run_exec("--timeout-s", "1", "--out", results[1], "--", "sleep", "30")
+    RUN["timeout_dir"] = results[1]
     outcome = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result
-    return 0 if outcome.wasSuccessful() else 1
+    if not outcome.wasSuccessful():
+        print(f"results kept in {results[0]} and {results[1]}")
+        return 1
+    for directory in results:
+        harness.remove_results(directory)
+    return 0
 
 
 if __name__ == "__main__":
