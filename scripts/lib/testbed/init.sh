@@ -21,7 +21,7 @@ unset TESTBED_MODE TESTBED_HOST_DIR TESTBED_LIMIT_S
 lib_dir=$(cd "$(dirname "$0")/.." && pwd)
 results=/mnt/results
 modules=(
-  net/sched/sch_cake.ko net/sched/sch_netem.ko net/sched/sch_fq_codel.ko net/sched/sch_ingress.ko
+  net/sched/sch_cake.ko net/sched/sch_netem.ko net/sched/sch_fq.ko net/sched/sch_fq_codel.ko net/sched/sch_ingress.ko
   net/sched/cls_flower.ko net/sched/cls_matchall.ko net/sched/act_gact.ko net/sched/act_mirred.ko
   drivers/net/veth.ko drivers/net/ifb.ko drivers/net/dummy.ko
 )

@@ -147,7 +147,10 @@ def add_qdiscs(link, capacity_mbps, shaper_mbps):
         + netem_args(link["upload_delay_ms"], capacity_mbps["upload"], buffer_packets),
     ])
     # The ingress qdisc carries the filters that silence a reflector during a fault.
-    batch("tc", "net", [f"qdisc add dev {NET_IF} ingress"])
+    # fq paces TCP at the ends, as servers and hosts commonly do, so that the
+    # senders do not burst at veth speed into the bottleneck.
+    batch("tc", "net", [f"qdisc add dev {NET_IF} ingress", f"qdisc add dev {NET_IF} root fq"])
+    batch("tc", "client", [f"qdisc add dev {CLIENT_IF} root fq"])
     if shaper_mbps is not None:
         batch("tc", "router", [
             f"qdisc add dev {ROUTER_LAN_IF} root " + cake_args(shaper_mbps["download"]),
