@@ -17,7 +17,9 @@ TIMED_OUT_STATUS = 124
 COMMAND = ('ip netns exec "$TESTBED_NS_CLIENT" ping -n -c 2 -W 2 "$TESTBED_PROBE_TARGET" '
            '&& tc -n "$TESTBED_NS_ROUTER" qdisc show dev "$TESTBED_ROUTER_LAN_IF" '
            '&& tc -n "$TESTBED_NS_ROUTER" qdisc show dev "$TESTBED_ROUTER_WAN_IF" '
+           '&& cat "$1/host-file" && echo inside >"$1/written-inside" '
            '&& echo "written to stderr" >&2 && exit 7')
+HOST_FILE_TEXT = "visible from the host's /tmp"
 
 RUN = {}
 
@@ -40,6 +42,12 @@ class ExecCommand(unittest.TestCase):
         self.assertIn("bandwidth 38Mbit", RUN["exec"].stdout)
         self.assertIn("bandwidth 9500Kbit", RUN["exec"].stdout)
 
+    def test_host_tmp_visible(self):
+        self.assertIn(HOST_FILE_TEXT, RUN["exec"].stdout)
+
+    def test_tmp_writes_stay_inside(self):
+        self.assertFalse((RUN["shared"] / "written-inside").exists())
+
     def test_stderr_kept_apart(self):
         self.assertIn("written to stderr", RUN["exec"].stderr)
         self.assertNotIn("written to stderr", RUN["exec"].stdout)
@@ -55,7 +63,10 @@ class ExecCommand(unittest.TestCase):
 
 def main():
     results = [harness.make_results_dir("exec"), harness.make_results_dir("exec-timeout")]
-    RUN["exec"] = run_exec("--out", results[0], "--", "/bin/sh", "-c", COMMAND)
+    shared = results[0].parent
+    (shared / "host-file").write_text(HOST_FILE_TEXT + "\n", encoding="utf-8")
+    RUN["shared"] = shared
+    RUN["exec"] = run_exec("--out", results[0], "--", "/bin/sh", "-c", COMMAND, "sh", shared)
     RUN["timeout"] = run_exec("--timeout-s", "1", "--out", results[1], "--", "sleep", "30")
     RUN["timeout_dir"] = results[1]
     outcome = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result

@@ -34,8 +34,7 @@ def make_results_dir(name):
 
 def run_testbed(*args):
     """Run scripts/testbed with args; return the CompletedProcess with text output."""
-    # Inside user-mode Linux /tmp is an empty tmpfs, so a build directory
-    # under /tmp would not exist there as the working directory of `exec`.
+    # exec runs its command in the caller's directory, which must also exist inside.
     result = subprocess.run([str(TESTBED), *map(str, args)], capture_output=True, text=True,
                             timeout=RUN_TIMEOUT_S, stdin=subprocess.DEVNULL, check=False, cwd=SOURCE_ROOT)
     print(f"$ scripts/testbed {' '.join(map(str, args))}  (exit status {result.returncode})")

@@ -41,8 +41,16 @@ unavailable() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t tmpfs tmpfs /run && mkdir -p /run/netns
-mount -t tmpfs tmpfs /tmp
 mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+
+# /tmp shows the host's /tmp (a source tree or build directory may live
+# there) with every write going to a tmpfs, so the host's /tmp stays as it is.
+mkdir -p /run/tmp/upper /run/tmp/work
+if ! insmod "/usr/lib/uml/modules/$(uname -r)/kernel/fs/overlayfs/overlay.ko" \
+  || ! mount -t overlay overlay -o lowerdir=/tmp,upperdir=/run/tmp/upper,workdir=/run/tmp/work /tmp; then
+  echo "testbed: /tmp is an empty tmpfs: overlaying the host's /tmp failed"
+  mount -t tmpfs tmpfs /tmp
+fi
 [[ -e /dev/fd ]] || ln -s /proc/self/fd /dev/fd
 
 if ! mount -t tmpfs tmpfs /mnt || ! mkdir -p "$results" \

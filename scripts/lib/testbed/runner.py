@@ -292,8 +292,8 @@ def run_exec(results):
         (results / "exec-out").mkdir(exist_ok=True)
         status.started(time.time())
         if not Path(request["cwd"]).is_dir():
-            status.fail(f"working directory {request['cwd']} does not exist inside user-mode Linux, where /tmp, "
-                        f"/run and /dev/shm are empty tmpfs mounts; run from another directory")
+            status.fail(f"working directory {request['cwd']} does not exist inside user-mode Linux, where /run "
+                        f"and /dev/shm are empty tmpfs mounts; run from another directory")
             return 0
         try:
             command = Process("command", None, request["argv"], results / "exec-stderr",
