@@ -43,6 +43,8 @@ CASES = {
     "slow probe": ("[link]", "[probe]\ninterval_ms = 200\n\n[link]",
                    ["probe.interval_ms", "= 200", "at most 100"]),
     "invalid TOML": ("[link]", "[link", ["invalid TOML", "line"]),
+    "name with a space": ('name = "short-static"', 'name = "short static"',
+                          ["key 'name'", '"short static"', "may contain only"]),
     "fault of a missing reflector": ("[controller]",
                                      "[[reflector_fault]]\nreflector = 9\nstart_s = 1\nend_s = 2\n\n[controller]",
                                      ["reflector_fault[0].reflector", "= 9", "at most 4"]),

@@ -12,6 +12,7 @@ Exit status 2 on an invalid scenario.
 """
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -35,6 +36,8 @@ DEFAULT_REFLECTOR_COUNT = 4
 DIRECTIONS = ("download", "upload")
 LOAD_DIRECTIONS = ("download", "upload", "bidirectional")
 CONTROLLER_KINDS = ("none", "static", "command", "wanctl")
+# The name becomes part of the results directory's path.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]+")
 
 
 def load(path, controller_kind=None):
@@ -48,7 +51,7 @@ def load(path, controller_kind=None):
 
     scenario = {
         "source": str(Path(path).resolve()),
-        "name": root.string("name", default=Path(path).stem),
+        "name": read_name(root, Path(path).stem),
         "description": root.string("description", default=""),
         "duration_s": root.number("duration_s", above=0, maximum=MAX_DURATION_S, unit="s"),
     }
@@ -65,6 +68,13 @@ def load(path, controller_kind=None):
     if controller_kind is not None:
         scenario["name"] = f"{scenario['name']}-{controller_kind}"
     return scenario
+
+
+def read_name(root, default):
+    name = root.string("name", default=default)
+    if not NAME_PATTERN.fullmatch(name):
+        raise root.source.error("name", name, "may contain only letters, digits and . _ -")
+    return name
 
 
 def read_link(table):

@@ -3,7 +3,7 @@
 Every time is in seconds from the run's start (t0, when the probe and the
 sampler started), taken from the wall clock inside user-mode Linux, which all
 namespaces share. A file that is missing or cut short (a run that failed
-midway) yields what it holds, and a note saying what is missing.
+midway) yields what it contains, and a note naming what is missing.
 """
 
 import json
@@ -55,17 +55,17 @@ class RunSeries:
     probe_timer_error_ms: dict | None = None
 
 
-def read_json(path, notes, what):
+def read_json(path, notes, description):
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        notes.append(f"{what} missing ({path.name})")
+        notes.append(f"{description} missing ({path.name})")
     except ValueError as error:
-        notes.append(f"{what} unreadable ({path.name}: {error})")
+        notes.append(f"{description} unreadable ({path.name}: {error})")
     return None
 
 
-def read_json_lines(path, notes, what):
+def read_json_lines(path, notes, description):
     records = []
     try:
         with open(path, encoding="utf-8") as lines:
@@ -73,9 +73,9 @@ def read_json_lines(path, notes, what):
                 try:
                     records.append(json.loads(line))
                 except ValueError:
-                    notes.append(f"{what}: skipped a cut-off line in {path.name}")
+                    notes.append(f"{description}: skipped a cut-off line in {path.name}")
     except FileNotFoundError:
-        notes.append(f"{what} missing ({path.name})")
+        notes.append(f"{description} missing ({path.name})")
     return records
 
 
