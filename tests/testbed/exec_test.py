@@ -18,6 +18,7 @@ COMMAND = ('ip netns exec "$TESTBED_NS_CLIENT" ping -n -c 2 -W 2 "$TESTBED_PROBE
            '&& tc -n "$TESTBED_NS_ROUTER" qdisc show dev "$TESTBED_ROUTER_LAN_IF" '
            '&& tc -n "$TESTBED_NS_ROUTER" qdisc show dev "$TESTBED_ROUTER_WAN_IF" '
            '&& cat "$1/host-file" && echo inside >"$1/written-inside" '
+           '&& echo "devices: $(ls /sys/class/net)" '
            '&& echo "written to stderr" >&2 && exit 7')
 HOST_FILE_TEXT = "visible from the host's /tmp"
 
@@ -41,6 +42,9 @@ class ExecCommand(unittest.TestCase):
     def test_router_has_cake_both_ways(self):
         self.assertIn("bandwidth 38Mbit", RUN["exec"].stdout)
         self.assertIn("bandwidth 9500Kbit", RUN["exec"].stdout)
+
+    def test_only_loopback_outside_namespaces(self):
+        self.assertIn("devices: lo\n", RUN["exec"].stdout)
 
     def test_host_tmp_visible(self):
         self.assertIn(HOST_FILE_TEXT, RUN["exec"].stdout)

@@ -20,10 +20,12 @@ unset TESTBED_MODE TESTBED_HOST_DIR TESTBED_LIMIT_S
 
 lib_dir=$(cd "$(dirname "$0")/.." && pwd)
 results=/mnt/results
+# Module paths with their parameters: dummy and ifb create no device until a
+# controller asks for one.
 modules=(
   net/sched/sch_cake.ko net/sched/sch_netem.ko net/sched/sch_fq.ko net/sched/sch_fq_codel.ko net/sched/sch_ingress.ko
   net/sched/cls_flower.ko net/sched/cls_matchall.ko net/sched/act_gact.ko net/sched/act_mirred.ko
-  drivers/net/veth.ko drivers/net/ifb.ko drivers/net/dummy.ko
+  drivers/net/veth.ko "drivers/net/ifb.ko numifbs=0" "drivers/net/dummy.ko numdummies=0"
 )
 
 power_off() {
@@ -61,11 +63,19 @@ echo "$(uname -r)" >"$results/booted"
 
 module_dir=/usr/lib/uml/modules/$(uname -r)/kernel
 for module in "${modules[@]}"; do
-  if ! insmod "$module_dir/$module" 2>"$results/insmod.err"; then
-    unavailable "cannot load kernel module $module_dir/$module: $(cat "$results/insmod.err")"
+  read -r path parameters <<<"$module"
+  # shellcheck disable=SC2086 # the parameters are separate words
+  if ! insmod "$module_dir/$path" $parameters 2>"$results/insmod.err"; then
+    unavailable "cannot load kernel module $module_dir/$path: $(cat "$results/insmod.err")"
   fi
 done
 rm -f "$results/insmod.err"
+
+# Test traffic must stay inside this kernel. Only a device backed by hardware
+# (for user-mode Linux, a host interface) has a device link, and none may exist.
+for device in /sys/class/net/*; do
+  [[ -e $device/device ]] && unavailable "the kernel has a network device to the host (${device##*/}); refusing to run"
+done
 
 cd /tmp || unavailable "cannot enter /tmp"
 PYTHONPATH=$lib_dir timeout --kill-after=5 "$limit_s" \
