@@ -16,6 +16,7 @@ WanConfig read_wan_config(ConfigReader& reader) {
   }
 
   read_actuator_config(reader, config.actuator);
+  read_prober_config(reader, config.prober);
 
   reader.report_unknown_keys();
   return config;

@@ -9,6 +9,7 @@
 
 #include "actuator_config.hpp"
 #include "config_reader.hpp"
+#include "prober_config.hpp"
 
 namespace wanctl {
 
@@ -16,6 +17,7 @@ struct WanConfig {
   std::string path;      // the file it was read from
   std::string instance;  // names the shared-memory objects: wanctl.<instance>.*
   ActuatorConfig actuator;
+  ProberConfig prober;
 };
 
 // Reads and validates the file; throws ConfigError listing every problem.
