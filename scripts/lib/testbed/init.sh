@@ -59,7 +59,7 @@ if ! mount -t tmpfs tmpfs /mnt || ! mkdir -p "$results" \
   || ! mount -t hostfs none "$results" -o "$host_dir"; then
   unavailable "cannot mount the results directory $host_dir"
 fi
-echo "$(uname -r)" >"$results/booted"
+uname -r >"$results/booted"
 
 module_dir=/usr/lib/uml/modules/$(uname -r)/kernel
 for module in "${modules[@]}"; do
