@@ -2,7 +2,6 @@
 
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
-#include <net/if.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -43,7 +42,9 @@ ShaperCounters counters_of(const TcObject& qdisc) {
 }
 
 // Errors that mean the pinned qdisc or its interface is gone or replaced.
-bool means_gone(int error) { return error == -ENODEV || error == -ENOENT || error == -EINVAL; }
+bool means_gone(int error) {
+  return error == -ENODEV || error == -ENOENT || error == -EINVAL || error == -EEXIST;
+}
 
 }  // namespace
 
@@ -60,17 +61,21 @@ ShaperReading CakeQdisc::fail(ShaperStatus status, std::string error) {
 
 ShaperReading CakeQdisc::locate() {
   unpin();
-  unsigned ifindex = ::if_nametoindex(interface_.c_str());
+  int ifindex = 0;
+  NetlinkResult lookup = socket_.interface_index(interface_, ifindex);
+  if (!lookup.ok()) {
+    return fail(ShaperStatus::transient, "looking up interface " + interface_ + " failed: " + lookup.describe());
+  }
   if (ifindex == 0) {
     return fail(ShaperStatus::missing, "interface " + interface_ + " not found");
   }
 
   nlmsghdr* request = socket_.start_request(RTM_GETQDISC, NLM_F_DUMP);
-  put_tcmsg(request, static_cast<int>(ifindex), 0, 0);
+  put_tcmsg(request, ifindex, 0, 0);
   std::optional<TcObject> root;
   NetlinkResult result = socket_.transact(request, [&](const nlmsghdr* reply) {
     std::optional<TcObject> qdisc = parse_tc_message(reply);
-    if (qdisc && qdisc->ifindex == static_cast<int>(ifindex) && qdisc->parent == TC_H_ROOT) {
+    if (qdisc && qdisc->ifindex == ifindex && qdisc->parent == TC_H_ROOT) {
       root = std::move(qdisc);
     }
   });
@@ -92,7 +97,7 @@ ShaperReading CakeQdisc::locate() {
     return fail(ShaperStatus::missing, "root CAKE on " + interface_ + " has handle 0, which cannot be pinned");
   }
 
-  ifindex_ = static_cast<int>(ifindex);
+  ifindex_ = ifindex;
   handle_ = root->handle;
   ShaperReading reading;
   reading.time_mono_ns = monotonic_now_ns();
@@ -163,13 +168,18 @@ ShaperWrite CakeQdisc::set_rate(std::uint64_t rate_bps) {
     return write;
   }
 
+  // The kernel refuses a change to a handle that is no longer the root
+  // (EEXIST, EINVAL) or an interface that is gone (ENODEV): look again and
+  // report what is there now.
   write.error = "changing CAKE on " + interface_ + " (handle " + format_tc_handle(handle_) + ") failed: " +
                 result.describe();
+  write.status = ShaperStatus::transient;
   if (means_gone(result.error)) {
-    unpin();
-    write.status = ShaperStatus::missing;
-  } else {
-    write.status = ShaperStatus::transient;
+    ShaperReading now = locate();
+    if (now.status != ShaperStatus::ok) {
+      write.status = now.status;
+      write.error += "; " + now.error;
+    }
   }
   return write;
 }

@@ -1,7 +1,6 @@
 #include "htb_class.hpp"
 
 #include <linux/rtnetlink.h>
-#include <net/if.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -81,7 +80,13 @@ std::string HtbClass::describe() const { return "HTB class " + format_tc_handle(
 
 std::optional<HtbClass::Dumped> HtbClass::dump(ShaperReading& failure) {
   failure.time_mono_ns = monotonic_now_ns();
-  unsigned ifindex = ::if_nametoindex(interface_.c_str());
+  int ifindex = 0;
+  NetlinkResult lookup = socket_.interface_index(interface_, ifindex);
+  if (!lookup.ok()) {
+    failure.status = ShaperStatus::transient;
+    failure.error = "looking up interface " + interface_ + " failed: " + lookup.describe();
+    return std::nullopt;
+  }
   if (ifindex == 0) {
     failure.status = ShaperStatus::missing;
     failure.error = "interface " + interface_ + " not found";
@@ -91,12 +96,12 @@ std::optional<HtbClass::Dumped> HtbClass::dump(ShaperReading& failure) {
   nlmsghdr* request = socket_.start_request(RTM_GETTCLASS, NLM_F_DUMP);
   auto* header = static_cast<tcmsg*>(mnl_nlmsg_put_extra_header(request, sizeof(tcmsg)));
   header->tcm_family = AF_UNSPEC;
-  header->tcm_ifindex = static_cast<int>(ifindex);
+  header->tcm_ifindex = ifindex;
 
   std::optional<TcObject> found;
   NetlinkResult result = socket_.transact(request, [&](const nlmsghdr* reply) {
     std::optional<TcObject> object = parse_tc_message(reply);
-    if (object && object->ifindex == static_cast<int>(ifindex) && object->handle == class_id_) {
+    if (object && object->ifindex == ifindex && object->handle == class_id_) {
       found = std::move(object);
     }
   });
@@ -119,7 +124,7 @@ std::optional<HtbClass::Dumped> HtbClass::dump(ShaperReading& failure) {
                     ", not an HTB class with parameters";
     return std::nullopt;
   }
-  return Dumped{static_cast<int>(ifindex), std::move(*found), *parameters};
+  return Dumped{ifindex, std::move(*found), *parameters};
 }
 
 ShaperReading HtbClass::read() {

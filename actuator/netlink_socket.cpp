@@ -1,5 +1,7 @@
 #include "netlink_socket.hpp"
 
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -148,6 +150,34 @@ NetlinkResult NetlinkSocket::transact(nlmsghdr* request, const std::function<voi
       on_reply(message);
     }
   }
+}
+
+}  // namespace wanctl
+
+namespace wanctl {
+
+NetlinkResult NetlinkSocket::interface_index(const std::string& name, int& ifindex) {
+  ifindex = 0;
+  if (name.empty() || name.size() >= IFNAMSIZ) {
+    return {};
+  }
+  nlmsghdr* request = start_request(RTM_GETLINK, NLM_F_ACK);
+  auto* header = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(request, sizeof(ifinfomsg)));
+  header->ifi_family = AF_UNSPEC;
+  mnl_attr_put_strz(request, IFLA_IFNAME, name.c_str());
+  // Only the index is needed; without this filter the kernel also sends
+  // every per-VF and statistics attribute.
+  mnl_attr_put_u32(request, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+
+  NetlinkResult result = transact(request, [&ifindex](const nlmsghdr* reply) {
+    if (reply->nlmsg_type == RTM_NEWLINK && mnl_nlmsg_get_payload_len(reply) >= sizeof(ifinfomsg)) {
+      ifindex = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(reply))->ifi_index;
+    }
+  });
+  if (result.error == -ENODEV) {
+    return {};  // no such interface: index 0
+  }
+  return result;
 }
 
 }  // namespace wanctl

@@ -47,6 +47,10 @@ class NetlinkSocket {
   // that timed out are skipped by sequence number.
   NetlinkResult transact(nlmsghdr* request, const std::function<void(const nlmsghdr*)>& on_reply);
 
+  // Returns the interface index of `name` in the socket's network namespace,
+  // 0 when no such interface exists; a failed request gives its error.
+  NetlinkResult interface_index(const std::string& name, int& ifindex);
+
  private:
   mnl_socket* socket_ = nullptr;
   std::uint32_t port_id_ = 0;

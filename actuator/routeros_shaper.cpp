@@ -200,17 +200,26 @@ std::optional<ShaperCounters> RouterOsShaper::counters_of(Direction direction, c
 }
 
 void RouterOsShaper::handle_unauthorized(const RestResult& result) {
-  if (result.status != ShaperStatus::unauthorized) {
+  if (result.status == ShaperStatus::unauthorized) {
+    credentials_rejected_ = true;
+  }
+}
+
+void RouterOsShaper::refresh_credentials() {
+  if (!credentials_rejected_) {
     return;
   }
+  // The next attempt uses a password rotated since the router rejected it.
   try {
-    client_->reload_password();  // the next attempt uses a password rotated meanwhile
+    client_->reload_password();
+    credentials_rejected_ = false;
   } catch (const std::exception& failure) {
     spdlog::error("{}", failure.what());
   }
 }
 
 ShaperReading RouterOsShaper::read(Direction direction) {
+  refresh_credentials();
   ShaperReading reading;
   QueueRef& queue = rate_queue(direction);
   RestResult result = fetch(queue);
@@ -273,6 +282,7 @@ nlohmann::json RouterOsShaper::write_body(Direction direction, const QueueRef& q
 }
 
 ShaperWrite RouterOsShaper::write_rate(Direction direction, std::uint64_t rate_bps) {
+  refresh_credentials();
   ShaperWrite write;
   QueueRef& queue = rate_queue(direction);
 

@@ -54,11 +54,13 @@ class RouterOsShaper : public Shaper {
   // The queue a direction's rate lives in; both directions share one simple queue.
   QueueRef& rate_queue(Direction direction);
   void handle_unauthorized(const RestResult& result);
+  void refresh_credentials();
 
   ActuatorConfig config_;
   std::unique_ptr<RouterOsClient> client_;
   std::optional<QueueRef> queues_[kDirectionCount];
   std::optional<QueueRef> stats_queues_[kDirectionCount];  // queue tree counters for a queue type
+  bool credentials_rejected_ = false;  // the router answered 401 or 403; reload the password before the next request
 };
 
 }  // namespace wanctl

@@ -83,6 +83,9 @@ DEFAULTS = {
                            "bytes": "0", "packets": "0"},
 }
 
+REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+           500: "Internal Server Error", 503: "Service Unavailable"}
+
 RATE_FIELDS = {"max-limit", "limit-at", "cake-bandwidth", "burst-limit", "burst-threshold"}
 RATE_PATTERN = re.compile(r"^(\d+)(?:\.(\d+))?([kKMGT]?)$")
 MULTIPLIERS = {"": 1, "k": 1000, "K": 1000, "M": 10**6, "G": 10**9, "T": 10**12}
@@ -128,6 +131,7 @@ class Router:
 
     def __init__(self, state, user, password, tc_map):
         self.lock = threading.Lock()
+        self.log_lock = threading.Lock()
         self.menus = {menu: [] for menu in WRITABLE}
         self.next_id = 0x10
         self.user = user
@@ -243,7 +247,22 @@ class Handler(BaseHTTPRequestHandler):
 
     # Plumbing
 
+    def record(self, status):
+        """Logs the request before its answer is sent, so a client that reads
+        the log right after the answer finds it there."""
+        self.last_status = status
+        if self.recorded or self.path.startswith("/emulator/"):
+            return
+        self.recorded = True
+        router = self.server.router
+        url = urlsplit(self.path)
+        with router.log_lock:
+            router.log.append({"method": self.command, "path": url.path, "query": url.query,
+                               "body": self.request_body.decode(errors="replace"), "status": status,
+                               "connection": self.connection_number, "time": time.monotonic()})
+
     def send_json(self, status, payload, headers=None):
+        self.record(status)
         body = json.dumps(payload, separators=(",", ":")).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -252,7 +271,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(body)
-        self.last_status = status
 
     def send_error_json(self, status, message, detail=None, headers=None):
         payload = {"error": status, "message": message}
@@ -270,7 +288,7 @@ class Handler(BaseHTTPRequestHandler):
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.server.reset_requests.add(id(self.connection))
         self.close_connection = True
-        self.last_status = 0
+        self.record(0)
 
     # Dispatch
 
@@ -292,18 +310,17 @@ class Handler(BaseHTTPRequestHandler):
     def dispatch(self, method):
         url = urlsplit(self.path)
         body = self.read_body()
+        self.request_body = body
+        self.recorded = False
         if url.path.startswith("/emulator/"):
             self.control(method, url.path, body)
             return
-        self.last_status = 0
         try:
             self.rest(method, url, body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up, e.g. after its timeout
         finally:
-            router = self.server.router
-            with router.lock:
-                router.log.append({"method": method, "path": url.path, "query": url.query,
-                                   "body": body.decode(errors="replace"), "status": self.last_status,
-                                   "connection": self.connection_number, "time": time.monotonic()})
+            self.record(getattr(self, "last_status", 0))
 
     def authorized(self):
         header = self.headers.get("Authorization", "")
@@ -325,19 +342,19 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(int(fault.value) / 1000)
             elif fault.kind == "status":
                 status = int(fault.value)
-                self.send_error_json(status, "Internal Server Error" if status == 500 else "Service Unavailable")
+                self.send_error_json(status, REASONS.get(status, "Error"))
                 return
             elif fault.kind == "reset":
                 self.reset_connection()
                 return
             elif fault.kind == "garbage":
                 text = b'[{".id":"*1","name":"trunc'
+                self.record(200)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(text)))
                 self.end_headers()
                 self.wfile.write(text)
-                self.last_status = 200
                 return
 
         if not self.authorized():
@@ -444,10 +461,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_json(404, "Not Found")
             return
         items.remove(item)
+        self.record(204)
         self.send_response(204)
         self.send_header("Content-Length", "0")
         self.end_headers()
-        self.last_status = 204
 
     # Control
 
@@ -455,9 +472,12 @@ class Handler(BaseHTTPRequestHandler):
         router = self.server.router
         with router.lock:
             if method == "GET" and path == "/emulator/log":
-                self.send_json(200, router.log)
+                with router.log_lock:
+                    entries = list(router.log)
+                self.send_json(200, entries)
             elif method == "POST" and path == "/emulator/log/clear":
-                router.log.clear()
+                with router.log_lock:
+                    router.log.clear()
                 self.send_json(200, {})
             elif method == "GET" and path == "/emulator/state":
                 self.send_json(200, {menu: [public_view(item) for item in items]
