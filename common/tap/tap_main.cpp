@@ -38,6 +38,7 @@ int tap(const TapOptions& options) {
     case RecordType::link_telemetry: return tap_object<LinkTelemetry>(options, object);
     case RecordType::estimator_status: return tap_object<EstimatorStatus>(options, object);
     case RecordType::prober_status: return tap_object<ProberStatus>(options, object);
+    case RecordType::steering_status: return tap_object<SteeringStatus>(options, object);
     case RecordType::test_record: return tap_object<TestRecord>(options, object);
   }
   throw ShmError("shared-memory object " + name + " holds an unknown record type");
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
 
   app.add_option("instance", options.instance, "instance name from the WAN config, e.g. wan1")->required();
   app.add_option("object", options.object,
-                 "samples, decisions, telemetry, status or prober (any object name works)")
+                 "samples, decisions, telemetry, status, prober or steering (any object name works)")
       ->required();
   app.add_option("--format", format, "output format")->check(CLI::IsMember({"text", "csv", "json"}));
   app.add_flag("-f,--follow", options.follow, "keep printing new records until interrupted");
