@@ -223,6 +223,14 @@ std::vector<Field> record_fields(const ProberStatus& status) {
   fields.add("duplicates", status.duplicates);
   fields.add("late_replies", status.late_replies);
   fields.add("replacements", status.replacements);
+  fields.add("skipped_slots", status.skipped_slots);
+  fields.add("receive_time_fallbacks", status.receive_time_fallbacks);
+  fields.add("send_errors", status.send_errors);
+  fields.add("bad_timestamps", status.bad_timestamps);
+  fields.add("unmatched", status.unmatched);
+  fields.add("last_sample_mono_ns", status.last_sample_mono_ns);
+  fields.add("sockets_open", status.sockets_open);
+  fields.add("unprivileged_socket", status.unprivileged_socket);
   fields.add("reflector_count", status.reflector_count);
   std::uint32_t count = std::min<std::uint32_t>(status.reflector_count, kMaxReflectors);
   for (std::uint32_t i = 0; i < count; ++i) {

@@ -184,8 +184,16 @@ struct ProberStatus {
   std::uint64_t replacements;       // reflectors swapped for a spare
   ReflectorHealth reflectors[kMaxReflectors];
   std::uint32_t reflector_count;
-  std::uint32_t reserved;
+  std::uint8_t sockets_open;        // 0 while the interface is missing and sockets are reopened
+  std::uint8_t unprivileged_socket; // 1 when probing through an unprivileged ICMP socket (echo only)
+  std::uint8_t reserved[2];
   char last_error[kReasonChars];
+  std::uint64_t skipped_slots;      // probe slots missed after a stall; never sent late
+  std::uint64_t receive_time_fallbacks;  // receive stamps replaced after a wall-clock step
+  std::uint64_t send_errors;        // requests the kernel refused to send (also counted in errors)
+  std::uint64_t bad_timestamps;     // timestamp replies with invalid times
+  std::uint64_t unmatched;          // replies or errors with our identifier that match no probe
+  std::int64_t last_sample_mono_ns; // when the last sample was written, 0 before the first
 };
 static_assert(sizeof(ProberStatus) % 8 == 0);
 

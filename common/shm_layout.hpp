@@ -18,7 +18,7 @@ namespace wanctl {
 inline constexpr std::uint64_t kShmMagic = 0x57414e43544c0d0aULL;
 
 // Bumped whenever ShmHeader, a slot layout or any record layout changes.
-inline constexpr std::uint32_t kShmLayoutVersion = 1;
+inline constexpr std::uint32_t kShmLayoutVersion = 2;
 
 enum class ObjectKind : std::uint32_t { ring = 1, block = 2 };
 
