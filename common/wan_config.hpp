@@ -9,6 +9,7 @@
 
 #include "actuator_config.hpp"
 #include "config_reader.hpp"
+#include "logging_config.hpp"
 #include "prober_config.hpp"
 
 namespace wanctl {
@@ -16,6 +17,7 @@ namespace wanctl {
 struct WanConfig {
   std::string path;      // the file it was read from
   std::string instance;  // names the shared-memory objects: wanctl.<instance>.*
+  LogOptions logging;    // [logging], the same for every stage of the WAN
   ActuatorConfig actuator;
   ProberConfig prober;
 };
