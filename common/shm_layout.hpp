@@ -18,7 +18,7 @@ namespace wanctl {
 inline constexpr std::uint64_t kShmMagic = 0x57414e43544c0d0aULL;
 
 // Bumped whenever ShmHeader, a slot layout or any record layout changes.
-inline constexpr std::uint32_t kShmLayoutVersion = 2;
+inline constexpr std::uint32_t kShmLayoutVersion = 3;
 
 enum class ObjectKind : std::uint32_t { ring = 1, block = 2 };
 
@@ -28,7 +28,6 @@ enum class RecordType : std::uint32_t {
   link_telemetry = 3,
   estimator_status = 4,
   prober_status = 5,
-  steering_status = 6,
   test_record = 100,  // used by the ring tests and the ring benchmark only
 };
 
