@@ -55,10 +55,12 @@ ConfigReader ConfigReader::parse(std::string_view text, const std::string& path)
 }
 
 bool ConfigReader::has(std::string_view key) const {
+  mark_requested(key);
   return static_cast<bool>(table_.at_path(key));
 }
 
 const toml::node* ConfigReader::find(std::string_view key) {
+  mark_requested(key);
   toml::node_view<const toml::node> view = std::as_const(table_).at_path(key);
   if (!view) {
     return nullptr;
@@ -69,6 +71,13 @@ const toml::node* ConfigReader::find(std::string_view key) {
 
 void ConfigReader::mark_used(std::string_view key) {
   used_.emplace(key);
+}
+
+void ConfigReader::mark_requested(std::string_view key) const {
+  if (requested_set_.find(key) == requested_set_.end()) {
+    requested_set_.emplace(key);
+    requested_.emplace_back(key);
+  }
 }
 
 std::string ConfigReader::where(std::string_view key) const {

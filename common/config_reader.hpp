@@ -60,6 +60,9 @@ class ConfigReader {
 
   void report_unknown_keys();
   const std::vector<std::string>& errors() const { return errors_; }
+  // Every key a reader looked up, present in the file or not, in the order of
+  // first lookup; wanctl-check-config --list-keys prints them.
+  const std::vector<std::string>& requested_keys() const { return requested_; }
   // Throws ConfigError when any error was recorded.
   void throw_if_errors() const;
 
@@ -72,12 +75,16 @@ class ConfigReader {
   std::string where(std::string_view key) const;
   std::string value_text(std::string_view key) const;
   void mark_used(std::string_view key);
+  void mark_requested(std::string_view key) const;
   void collect_unknown(const toml::table& table, const std::string& prefix);
 
   toml::table table_;
   std::string path_;
   std::set<std::string, std::less<>> used_;
   std::vector<std::string> errors_;
+  // Lookups are recorded from const has() too, hence mutable.
+  mutable std::set<std::string, std::less<>> requested_set_;
+  mutable std::vector<std::string> requested_;
 };
 
 }  // namespace wanctl

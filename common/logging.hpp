@@ -12,10 +12,24 @@
 
 namespace wanctl {
 
+// Where and how much a stage logs, from the [logging] table of its file.
+struct LogOptions {
+  spdlog::level::level_enum level = spdlog::level::info;
+  std::string file;                          // empty: stderr only
+  std::uint64_t file_max_bytes = 10 << 20;   // size at which the file is rotated
+  std::size_t file_count = 5;                // rotated files kept besides the current one
+};
+
 // Creates the process's logger, writing to stderr (journald picks it up under
 // systemd), and makes it spdlog's default. Lines look like
 // "2026-12-04T20:14:43.123 warn prober[wan1] message".
 std::shared_ptr<spdlog::logger> make_stage_logger(std::string_view stage, std::string_view instance);
+
+// As above, at options.level, and when options.file is set also to that file,
+// rotated at options.file_max_bytes. Throws std::runtime_error naming the file
+// when it cannot be opened.
+std::shared_ptr<spdlog::logger> make_stage_logger(std::string_view stage, std::string_view instance,
+                                                  const LogOptions& options);
 
 // Lets the first occurrence of a repeated message through, then at most one
 // summary per interval with the count of repeats suppressed meanwhile.

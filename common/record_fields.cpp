@@ -98,6 +98,18 @@ std::string_view to_string(Direction direction) {
   return direction == Direction::download ? "download" : "upload";
 }
 
+std::string_view to_string(WanHealth health) {
+  switch (health) {
+    case WanHealth::unknown: return "UNKNOWN";
+    case WanHealth::green: return "GREEN";
+    case WanHealth::yellow: return "YELLOW";
+    case WanHealth::red: return "RED";
+    case WanHealth::stale: return "STALE";
+    case WanHealth::stalled: return "STALLED";
+  }
+  return "UNKNOWN";
+}
+
 std::string format_address(const std::uint8_t (&address)[16], std::uint8_t family) {
   char text[INET6_ADDRSTRLEN] = {};
   if (family == AF_INET6) {
@@ -236,6 +248,53 @@ std::vector<Field> record_fields(const ProberStatus& status) {
     fields.add(p + "loss_permille", reflector.loss_permille);
   }
   fields.add_chars("last_error", status.last_error, sizeof(status.last_error));
+  return fields.take();
+}
+
+std::vector<Field> record_fields(const SteeringStatus& status) {
+  FieldList fields;
+  fields.add("time_mono_ns", status.time_mono_ns);
+  fields.add("steered", status.steered);
+  fields.add("wanted_steered", status.wanted_steered);
+  fields.add("decision_since_ns", status.decision_since_ns);
+  fields.add_text("action_state", to_string(status.action_state));
+  fields.add("action_writes", status.action_writes);
+  fields.add("action_errors", status.action_errors);
+  fields.add("external_changes", status.external_changes);
+  fields.add("next_retry_ns", status.next_retry_ns);
+  fields.add_chars("hold_reason", status.hold_reason, sizeof(status.hold_reason));
+  fields.add_chars("last_error", status.last_error, sizeof(status.last_error));
+
+  const char* roles[2] = {"primary_", "alternate_"};
+  for (int i = 0; i < 2; ++i) {
+    const SteeringWan& wan = status.wans[i];
+    std::string p = roles[i];
+    fields.add_chars(p + "instance", wan.instance, sizeof(wan.instance));
+    fields.add_text(p + "health", to_string(wan.health));
+    fields.add(p + "health_since_ns", wan.health_since_ns);
+    fields.add_text(p + "estimator_state", to_string(wan.estimator_state));
+    fields.add(p + "delay_us", wan.delay_us);
+    fields.add(p + "drop_rate_per_s", wan.drop_rate_per_s);
+    fields.add(p + "queue_delay_us", wan.queue_delay_us);
+    fields.add(p + "backlog_bytes", wan.backlog_bytes);
+    fields.add(p + "status_age_ns", wan.status_age_ns);
+    fields.add(p + "telemetry_age_ns", wan.telemetry_age_ns);
+  }
+
+  // Only the recorded transitions, newest first, so that the text output
+  // starts with the one that explains the current decision.
+  fields.add("transitions_total", status.transitions_total);
+  fields.add("transition_count", status.transition_count);
+  std::uint32_t count = std::min<std::uint32_t>(status.transition_count, kSteeringHistory);
+  for (std::uint32_t age = 0; age < count; ++age) {
+    const SteeringTransition& transition = status.transitions[count - 1 - age];
+    std::string p = "transition" + std::to_string(age) + "_";
+    fields.add(p + "time_unix_ms", transition.time_unix_ms);
+    fields.add(p + "steered", transition.steered);
+    fields.add_text(p + "primary_health", to_string(transition.primary_health));
+    fields.add_text(p + "alternate_health", to_string(transition.alternate_health));
+    fields.add_chars(p + "reason", transition.reason, sizeof(transition.reason));
+  }
   return fields.take();
 }
 

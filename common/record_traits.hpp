@@ -44,6 +44,12 @@ struct RecordTraits<ProberStatus> {
 };
 
 template <>
+struct RecordTraits<SteeringStatus> {
+  static constexpr RecordType type = RecordType::steering_status;
+  static constexpr const char* object = "steering";
+};
+
+template <>
 struct RecordTraits<TestRecord> {
   static constexpr RecordType type = RecordType::test_record;
   static constexpr const char* object = "test";

@@ -11,6 +11,7 @@ std::uint32_t known_record_size(RecordType type) {
     case RecordType::link_telemetry: return sizeof(LinkTelemetry);
     case RecordType::estimator_status: return sizeof(EstimatorStatus);
     case RecordType::prober_status: return sizeof(ProberStatus);
+    case RecordType::steering_status: return sizeof(SteeringStatus);
     case RecordType::test_record: return sizeof(TestRecord);
   }
   return 0;

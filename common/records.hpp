@@ -199,6 +199,73 @@ struct ProberStatus {
 };
 static_assert(sizeof(ProberStatus) % 8 == 0);
 
+// Steering's judgement of one WAN, from its estimator status and actuator
+// telemetry together.
+enum class WanHealth : std::uint8_t {
+  unknown = 0,  // no assessment yet
+  green = 1,    // delay near baseline
+  yellow = 2,   // delay elevated, or the estimator is past YELLOW, without a second signal
+  red = 3,      // delay elevated together with CAKE drops or a standing queue
+  stale = 4,    // status or telemetry older than the staleness limit, or missing
+  stalled = 5,  // the estimator reports STALL: no replies from any reflector
+};
+
+// One WAN as steering sees it.
+struct SteeringWan {
+  char instance[72];                // WAN instance name, NUL-terminated
+  std::int64_t status_age_ns;       // age of the estimator status, -1 when none was read
+  std::int64_t telemetry_age_ns;    // age of the actuator telemetry, -1 when none was read
+  std::int64_t health_since_ns;     // CLOCK_MONOTONIC when `health` last changed
+  double drop_rate_per_s;           // CAKE drops per second, both directions, smoothed
+  std::int32_t delay_us;            // larger smoothed delay delta of the two directions
+  std::int32_t queue_delay_us;      // larger CAKE average sojourn delay, -1 if unknown
+  std::uint32_t backlog_bytes;      // larger shaper backlog of the two directions
+  WanHealth health;
+  CongestionState estimator_state;  // worse state of the two directions
+  std::uint8_t reserved[2];
+};
+static_assert(sizeof(SteeringWan) == 120);
+
+// Transitions a steering status block keeps; older ones are dropped.
+inline constexpr int kSteeringHistory = 50;
+
+// Steering's reasons name two WANs and their signal values, so they get more
+// room than kReasonChars.
+inline constexpr int kSteeringReasonChars = 160;
+
+// One change of the steering decision.
+struct SteeringTransition {
+  std::int64_t time_unix_ms;        // wall clock, for people reading the history only
+  std::uint8_t steered;             // 1: latency-sensitive traffic moved to the alternate
+  WanHealth primary_health;
+  WanHealth alternate_health;
+  std::uint8_t reserved[5];
+  char reason[kSteeringReasonChars];
+};
+static_assert(sizeof(SteeringTransition) == 176);
+
+
+// The steering process's state, in the block wanctl.<site>.steering.
+struct SteeringStatus {
+  std::int64_t time_mono_ns;
+  std::int64_t decision_since_ns;   // CLOCK_MONOTONIC of the last change of `steered`, or start
+  std::uint64_t transitions_total;  // since the history file was created
+  std::uint64_t action_writes;      // device writes the device confirmed, this run
+  std::uint64_t action_errors;      // failed reads, writes and verifications, this run
+  std::uint64_t external_changes;   // device state changed outside wanctl and was set back
+  std::int64_t next_retry_ns;       // CLOCK_MONOTONIC of the next retry of a failed action, 0 if none
+  SteeringWan wans[2];              // primary, alternate
+  SteeringTransition transitions[kSteeringHistory];  // oldest first
+  std::uint32_t transition_count;   // valid entries in `transitions`
+  std::uint8_t steered;             // decision the device confirmed: 1 = on the alternate
+  std::uint8_t wanted_steered;      // decision the assessment wants; differs while an action fails
+  DeviceState action_state;
+  std::uint8_t reserved;
+  char hold_reason[kSteeringReasonChars];  // why the decision does not change now
+  char last_error[kSteeringReasonChars];   // latest action error, empty after a success
+};
+static_assert(sizeof(SteeringStatus) % 8 == 0);
+
 // Used by the ring tests and benchmark: every word is derived from `index`,
 // so a torn copy is detectable.
 struct TestRecord {

@@ -17,6 +17,7 @@ std::string_view to_string(RecordType type) {
     case RecordType::link_telemetry: return "link_telemetry";
     case RecordType::estimator_status: return "estimator_status";
     case RecordType::prober_status: return "prober_status";
+    case RecordType::steering_status: return "steering_status";
     case RecordType::test_record: return "test_record";
   }
   return "unknown record type";

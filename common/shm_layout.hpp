@@ -28,6 +28,7 @@ enum class RecordType : std::uint32_t {
   link_telemetry = 3,
   estimator_status = 4,
   prober_status = 5,
+  steering_status = 6,
   test_record = 100,  // used by the ring tests and the ring benchmark only
 };
 

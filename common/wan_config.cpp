@@ -14,6 +14,7 @@ WanConfig read_wan_config(ConfigReader& reader) {
   } else if (std::string problem = instance_name_error(config.instance); !problem.empty()) {
     reader.error("instance.name", problem);
   }
+  read_logging_config(reader, config.logging);
 
   read_actuator_config(reader, config.actuator);
   read_prober_config(reader, config.prober);

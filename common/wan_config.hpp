@@ -10,6 +10,7 @@
 #include "actuator_config.hpp"
 #include "config_reader.hpp"
 #include "estimator_config.hpp"
+#include "logging_config.hpp"
 #include "prober_config.hpp"
 
 namespace wanctl {
@@ -17,6 +18,7 @@ namespace wanctl {
 struct WanConfig {
   std::string path;      // the file it was read from
   std::string instance;  // names the shared-memory objects: wanctl.<instance>.*
+  LogOptions logging;    // [logging], the same for every stage of the WAN
   ActuatorConfig actuator;
   ProberConfig prober;
   EstimatorConfig estimator;

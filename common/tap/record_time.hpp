@@ -23,6 +23,9 @@ inline std::optional<std::int64_t> record_time_ns(const EstimatorStatus& status)
 inline std::optional<std::int64_t> record_time_ns(const ProberStatus& status) {
   return status.time_mono_ns;
 }
+inline std::optional<std::int64_t> record_time_ns(const SteeringStatus& status) {
+  return status.time_mono_ns;
+}
 inline std::optional<std::int64_t> record_time_ns(const TestRecord&) { return std::nullopt; }
 
 }  // namespace wanctl

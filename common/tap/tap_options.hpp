@@ -19,6 +19,8 @@ struct TapOptions {
   std::optional<std::chrono::nanoseconds> since;  // only records younger than this
   bool stats = false;
   bool header = false;  // print the object's header instead of records
+  std::optional<std::string> record_dir;            // --record: write the instance's objects to CSV files here
+  std::optional<std::chrono::nanoseconds> duration;  // --record stops after this long
 };
 
 // Parses "250ms", "10s", "5m", "2h"; returns nothing for anything else.

@@ -17,6 +17,7 @@
 #include "latest_block.hpp"
 #include "netns_support.hpp"
 #include "object_name.hpp"
+#include "actuator_process.hpp"
 #include "process.hpp"
 #include "ring.hpp"
 #include "unique_name.hpp"
@@ -176,18 +177,6 @@ TEST_CASE("cake on a missing interface is reported") {
 
 namespace {
 
-// Writes a WAN file for the actuator binary and removes it afterwards.
-struct ConfigFile {
-  ConfigFile(const std::string& instance, const std::string& actuator_table)
-      : path("/tmp/wanctl-actuator-test-" + instance + ".toml") {
-    std::ofstream file(path);
-    file << "[instance]\nname = \"" << instance << "\"\n\n[prober]\nreflectors = [\"192.0.2.1\"]\n\n"
-         << actuator_table;
-  }
-  ~ConfigFile() { std::remove(path.c_str()); }
-  std::string path;
-};
-
 RateDecision upload_decision(std::uint64_t id, std::uint64_t rate_bps) {
   RateDecision record{};
   record.decision_id = id;
@@ -200,26 +189,6 @@ RateDecision upload_decision(std::uint64_t id, std::uint64_t rate_bps) {
   return record;
 }
 
-// Starts the actuator with its log (stderr) in `log_path`.
-test::ChildProcess start_actuator(const std::string& binary, std::vector<std::string> arguments,
-                                  const std::string& log_path) {
-  std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>&1", binary};
-  argv.insert(argv.end(), arguments.begin(), arguments.end());
-  return test::ChildProcess::start(argv, log_path);
-}
-
-template <typename Predicate>
-bool wait_until(Predicate done, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
 }  // namespace
 
 TEST_CASE("actuator binary drives htb end to end") {
@@ -229,20 +198,20 @@ TEST_CASE("actuator binary drives htb end to end") {
   std::string instance = test::unique_instance("acthtb");
   test::ObjectCleanup decisions_cleanup(object_name(instance, "decisions"));
   test::ObjectCleanup telemetry_cleanup(object_name(instance, "telemetry"));
-  ConfigFile config(instance, "[actuator]\nbackend = \"htb\"\ntelemetry_interval_ms = 50\nattach_retry_ms = 50\n"
+  test::ActuatorConfigFile config(instance, "[actuator]\nbackend = \"htb\"\ntelemetry_interval_ms = 50\nattach_retry_ms = 50\n"
                               "[actuator.upload]\ninterface = \"htb7\"\nclass = \"1:10\"\n");
 
   // The actuator starts before the estimator created the ring.
   std::string log_path = "/tmp/wanctl-actuator-test-" + instance + ".log";
-  auto actuator = start_actuator(binary, {"--config", config.path}, log_path);
+  auto actuator = test::start_actuator(binary, {"--config", config.path}, log_path);
   std::this_thread::sleep_for(150ms);
   auto ring = RingWriter<RateDecision>::open(object_name(instance, "decisions"), 64, false);
   ring.push(upload_decision(1, 30 * kMbit));
 
-  REQUIRE_MESSAGE(wait_until([&] { return contains(link.tc_class(), "rate 30Mbit ceil 30Mbit"); }, 3000ms),
+  REQUIRE_MESSAGE(test::wait_until([&] { return contains(link.tc_class(), "rate 30Mbit ceil 30Mbit"); }, 3000ms),
                   test::read_file(log_path));
   auto telemetry = BlockReader<LinkTelemetry>::open(object_name(instance, "telemetry"));
-  REQUIRE(wait_until([&] { return telemetry.read() && telemetry.read()->record.last_applied_decision_id == 1; }, 1000ms));
+  REQUIRE(test::wait_until([&] { return telemetry.read() && telemetry.read()->record.last_applied_decision_id == 1; }, 1000ms));
   LinkTelemetry applied = telemetry.read()->record;
   CHECK(applied.device_writes == 1U);
   CHECK(applied.directions[1].applied_rate_bps == 30 * kMbit);
@@ -254,13 +223,13 @@ TEST_CASE("actuator binary drives htb end to end") {
 
   // Changed by hand while the actuator is down; a restart must not re-apply 30.
   test::shell("tc class change dev htb7 parent 1: classid 1:10 htb rate 25mbit burst 15k");
-  auto restarted = start_actuator(binary, {"--config", config.path}, log_path);
-  REQUIRE(wait_until([&] { return telemetry.read()->record.directions[1].applied_rate_bps == 25 * kMbit; }, 3000ms));
+  auto restarted = test::start_actuator(binary, {"--config", config.path}, log_path);
+  REQUIRE(test::wait_until([&] { return telemetry.read()->record.directions[1].applied_rate_bps == 25 * kMbit; }, 3000ms));
   std::this_thread::sleep_for(300ms);
   CHECK_MESSAGE(contains(link.tc_class(), "rate 25Mbit"), link.tc_class());
 
   ring.push(upload_decision(2, 12 * kMbit));
-  CHECK_MESSAGE(wait_until([&] { return contains(link.tc_class(), "rate 12Mbit"); }, 3000ms), test::read_file(log_path));
+  CHECK_MESSAGE(test::wait_until([&] { return contains(link.tc_class(), "rate 12Mbit"); }, 3000ms), test::read_file(log_path));
   restarted.kill(SIGTERM);
   CHECK(restarted.wait_for(3000ms) == 0);
   std::remove(log_path.c_str());
@@ -273,11 +242,11 @@ TEST_CASE("actuator binary dry run changes nothing") {
   std::string instance = test::unique_instance("actdry");
   test::ObjectCleanup decisions_cleanup(object_name(instance, "decisions"));
   test::ObjectCleanup telemetry_cleanup(object_name(instance, "telemetry"));
-  ConfigFile config(instance, "[actuator]\nbackend = \"htb\"\ntelemetry_interval_ms = 50\n"
+  test::ActuatorConfigFile config(instance, "[actuator]\nbackend = \"htb\"\ntelemetry_interval_ms = 50\n"
                               "[actuator.upload]\ninterface = \"htb8\"\nclass = \"1:10\"\n");
   auto ring = RingWriter<RateDecision>::open(object_name(instance, "decisions"), 64, false);
   std::string log_path = "/tmp/wanctl-actuator-test-" + instance + ".log";
-  auto actuator = start_actuator(binary, {"--config", config.path, "--dry-run"}, log_path);
+  auto actuator = test::start_actuator(binary, {"--config", config.path, "--dry-run"}, log_path);
   std::this_thread::sleep_for(200ms);
   ring.push(upload_decision(1, 30 * kMbit));
   std::this_thread::sleep_for(400ms);

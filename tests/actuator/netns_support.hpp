@@ -3,6 +3,7 @@
 // disappears with it and no traffic can reach a real network.
 #pragma once
 
+#include <fcntl.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -27,6 +28,33 @@ inline std::string enter_new_network_namespace() {
   run_command("ip link set lo up");
   return {};
 }
+
+// Moves the calling thread into the named namespace (/run/netns/NAME) for
+// the guard's lifetime; children started meanwhile are born in it.
+class NamespaceGuard {
+ public:
+  explicit NamespaceGuard(const std::string& name) : original_(::open("/proc/self/ns/net", O_RDONLY)) {
+    int target = ::open(("/run/netns/" + name).c_str(), O_RDONLY);
+    entered_ = target >= 0 && ::setns(target, CLONE_NEWNET) == 0;
+    if (target >= 0) {
+      ::close(target);
+    }
+  }
+  ~NamespaceGuard() {
+    if (entered_) {
+      ::setns(original_, CLONE_NEWNET);
+    }
+    ::close(original_);
+  }
+  NamespaceGuard(const NamespaceGuard&) = delete;
+  NamespaceGuard& operator=(const NamespaceGuard&) = delete;
+
+  bool entered() const { return entered_; }
+
+ private:
+  int original_;
+  bool entered_ = false;
+};
 
 // Runs a shell command and returns its output; a failure is reported with
 // the command and its error output.

@@ -60,9 +60,15 @@ struct TestCertificates {
 class RouterOsEmulator {
  public:
   struct Options {
-    bool tls = false;
-    std::string state_json;        // {menu: [objects]}
-    std::string password = "test-password";
+    Options(bool tls_on, std::string state, std::string router_password = "test-password",
+            std::vector<std::string> extra = {})
+        : tls(tls_on), state_json(std::move(state)), password(std::move(router_password)),
+          extra_arguments(std::move(extra)) {}
+
+    bool tls;
+    std::string state_json;                    // {menu: [objects]}
+    std::string password;
+    std::vector<std::string> extra_arguments;  // e.g. {"--tc-map", "wan1-down=r-lan"}
   };
 
   explicit RouterOsEmulator(const Options& options)
@@ -136,6 +142,7 @@ class RouterOsEmulator {
       const TestCertificates& certificates = TestCertificates::get();
       argv.insert(argv.end(), {"--cert", certificates.cert_file(), "--key", certificates.key_file()});
     }
+    argv.insert(argv.end(), options.extra_arguments.begin(), options.extra_arguments.end());
     return ChildProcess::start(argv, stem + ".out");
   }
 

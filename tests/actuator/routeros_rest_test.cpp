@@ -4,11 +4,19 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <filesystem>
 
+#include "actuator_process.hpp"
+#include "latest_block.hpp"
+#include "object_name.hpp"
+#include "records.hpp"
+#include "ring.hpp"
 #include "routeros_emulator_process.hpp"
 #include "routeros_shaper.hpp"
+#include "unique_name.hpp"
 
 using namespace wanctl;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -343,4 +351,75 @@ TEST_CASE("routeros mangle rule found by comment and toggled") {
   REQUIRE(toggled.status == ShaperStatus::ok);
   CHECK(toggled.body["disabled"] == "false");
   CHECK(toggled.body["new-routing-mark"] == "via-wan2");  // the whole object comes back
+}
+
+TEST_CASE("actuator binary drives routeros end to end") {
+  std::string binary = test::program_path("WANCTL_ACTUATOR");
+  REQUIRE(!binary.empty());
+  auto router = plain_router();
+  std::string instance = test::unique_instance("actros");
+  test::ObjectCleanup decisions_cleanup(object_name(instance, "decisions"));
+  test::ObjectCleanup telemetry_cleanup(object_name(instance, "telemetry"));
+  ::setenv("WANCTL_E2E_ROUTER_PASSWORD", "test-password", 1);
+  test::ActuatorConfigFile config(instance, "[actuator]\nbackend = \"routeros\"\ntelemetry_interval_ms = 200\n"
+                                            "min_write_interval_ms = 1000\n"
+                                            "[actuator.download]\nqueue = \"wan1-down\"\n"
+                                            "[actuator.routeros]\nurl = \"" + router.url() + "\"\nuser = \"wanctl\"\n"
+                                            "password_env = \"WANCTL_E2E_ROUTER_PASSWORD\"\ncredential_recheck_s = 3\n");
+  auto ring = RingWriter<RateDecision>::open(object_name(instance, "decisions"), 64, false);
+  std::string log_path = "/tmp/wanctl-actuator-test-" + instance + ".log";
+  auto actuator = test::start_actuator(binary, {"--config", config.path}, log_path);
+  REQUIRE(test::wait_until([&] { return std::filesystem::exists(object_path(object_name(instance, "telemetry"))); }, 3000ms));
+  auto telemetry = BlockReader<LinkTelemetry>::open(object_name(instance, "telemetry"));
+
+  auto decide = [&](std::uint64_t id, std::uint64_t rate_bps) {
+    RateDecision record{};
+    record.decision_id = id;
+    record.time_mono_ns = monotonic_now_ns();
+    record.cause_recv_mono_ns = record.time_mono_ns;
+    record.directions[0].rate_bps = rate_bps;
+    record.directions[0].apply = 1;
+    ring.push(record);
+  };
+
+  // Three decisions within the write interval: the first is written at
+  // once, then only the newest, a second later.
+  decide(1, 30 * kMbit);
+  std::this_thread::sleep_for(150ms);
+  decide(2, 31 * kMbit);
+  std::this_thread::sleep_for(150ms);
+  decide(3, 32 * kMbit);
+  REQUIRE_MESSAGE(test::wait_until([&] { return router.find("queue/tree", "wan1-down")["max-limit"] == "32000000"; },
+                                   3000ms),
+                  test::read_file(log_path));
+  auto patches = router.requests("PATCH");
+  REQUIRE(patches.size() == 2);
+  CHECK(nlohmann::json::parse(patches[0]["body"].get<std::string>())["max-limit"] == "30000000");
+  REQUIRE(test::wait_until([&] { return telemetry.read()->record.last_applied_decision_id == 3; }, 1000ms));
+
+  // The emulated queue carries 8 Mbit/s; the first reading was a reference.
+  REQUIRE(test::wait_until([&] { return telemetry.read()->record.directions[0].valid == 1; }, 2000ms));
+  LinkTelemetry reading = telemetry.read()->record;
+  CHECK(reading.directions[0].achieved_rate_bps > 7 * kMbit);
+  CHECK(reading.directions[0].achieved_rate_bps < 9 * kMbit);
+  CHECK(reading.directions[0].applied_rate_bps == 32 * kMbit);
+  CHECK(reading.directions[0].device_state == DeviceState::ok);
+
+  // Expired credentials: one failed request, then quiet until the recheck.
+  router.fault({{"expire_credentials", true}});
+  router.clear_log();
+  decide(4, 20 * kMbit);
+  REQUIRE(test::wait_until([&] { return telemetry.read()->record.directions[0].device_state == DeviceState::unauthorized; },
+                           3000ms));
+  std::this_thread::sleep_for(1500ms);
+  CHECK(router.log().size() <= 2);
+  CHECK(router.find("queue/tree", "wan1-down")["max-limit"] == "32000000");
+
+  actuator.kill(SIGTERM);
+  CHECK(actuator.wait_for(3000ms) == 0);
+  std::string log = test::read_file(log_path);
+  CHECK_MESSAGE(contains(log, "HTTP 401 Unauthorized"), log);
+  CHECK_MESSAGE(contains(log, "plain HTTP"), log);
+  CHECK_FALSE(contains(log, "test-password"));
+  std::remove(log_path.c_str());
 }

@@ -39,6 +39,7 @@ import base64
 import json
 import re
 import secrets
+import shutil
 import socket
 import ssl
 import struct
@@ -197,8 +198,11 @@ class Router:
 
 
 def tc_command(device, namespace):
-    prefix = ["ip", "netns", "exec", namespace] if namespace else []
-    return prefix + ["tc"]
+    # The testbed's init starts programs without /usr/sbin in PATH.
+    tc = shutil.which("tc") or "/usr/sbin/tc"
+    ip = shutil.which("ip") or "/usr/sbin/ip"
+    prefix = [ip, "netns", "exec", namespace] if namespace else []
+    return prefix + [tc]
 
 
 def read_tc_stats(device, namespace):
@@ -237,6 +241,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        # Headers and body go out in two writes; without TCP_NODELAY the
+        # second waits for the client's delayed ACK (about 40 ms on Linux).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with Handler.connections_lock:
             Handler.connections += 1
             self.connection_number = Handler.connections
