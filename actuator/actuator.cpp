@@ -168,17 +168,17 @@ void Actuator::accept(const DecisionBatch& batch, bool backlog) {
     if (!state.configured) {
       continue;
     }
-    const DirectionDecision& wanted = decision.directions[direction];
-    if (wanted.apply == 0) {
+    const DirectionDecision& requested = decision.directions[direction];
+    if (requested.apply == 0) {
       state.pending.reset();  // monitor-only: published by the estimator, never applied
       continue;
     }
-    if (wanted.rate_bps == 0) {
+    if (requested.rate_bps == 0) {
       note_error(direction, "decision " + std::to_string(decision.decision_id) + " asks for rate 0 in " + state.name +
                                 "; ignored, a shaper rate must be positive");
       continue;
     }
-    state.pending = Pending{wanted.rate_bps, decision.decision_id, decision.time_mono_ns, decision.cause_recv_mono_ns};
+    state.pending = Pending{requested.rate_bps, decision.decision_id, decision.time_mono_ns, decision.cause_recv_mono_ns};
   }
 }
 

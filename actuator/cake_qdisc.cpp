@@ -114,7 +114,7 @@ ShaperReading CakeQdisc::read() {
     return locate();
   }
 
-  // A get of the root qdisc with the pinned handle: the kernel answers with
+  // A get of the root qdisc with the pinned handle: the kernel returns
   // the qdisc only while the root still has that handle.
   nlmsghdr* request = socket_.start_request(RTM_GETQDISC, NLM_F_ACK);
   put_tcmsg(request, ifindex_, handle_, TC_H_ROOT);

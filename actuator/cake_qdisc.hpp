@@ -1,9 +1,9 @@
 // The root CAKE qdisc of one interface, driven over rtnetlink.
 //
 // The qdisc is found by dumping the interface's qdiscs and its handle is
-// pinned, so that a change can only ever modify that CAKE: the change message
-// carries the pinned handle and kind "cake", which the kernel rejects when the
-// root is now something else. A change with handle 0 could make the kernel
+// pinned, so that a change can only ever modify that CAKE. The change message
+// carries the pinned handle and kind "cake", and the kernel rejects it when
+// the root is now something else. A change with handle 0 could make the kernel
 // graft a fresh default CAKE in place of a non-CAKE root, so none is sent.
 // Only TCA_CAKE_BASE_RATE64 goes into the change; every other CAKE setting
 // (diffserv, overhead, flow mode, ...) stays as the administrator set it.

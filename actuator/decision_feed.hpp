@@ -1,7 +1,7 @@
-// The actuator's end of the decisions ring: attaches as its one consumer
-// (retrying while the estimator has not created it yet) and hands over only
-// the newest decision of each batch, because a rate that was superseded
-// before it could be applied must never be applied late.
+// The actuator's end of the decisions ring. It attaches as the ring's one
+// consumer, retrying while the estimator has not created it yet. It hands
+// over only the newest decision of each batch, because a rate that was
+// superseded before it could be applied must never be applied late.
 #pragma once
 
 #include <chrono>

@@ -2,10 +2,10 @@
 // leaf qdisc such as fq_codel.
 //
 // The kernel replaces every parameter of a class on change, so each change
-// starts from a fresh dump of the class: rate and ceil are set to the new
-// rate, the burst buffers (stored as the time to send the burst) are
-// recomputed so the burst in bytes stays what it was, and everything else
-// (prio, quantum, overhead, mpu, link layer) is sent back as dumped.
+// starts from a fresh dump of the class. Rate and ceil are set to the new
+// rate. The burst buffers, stored as the time to send the burst, are
+// recomputed so the burst in bytes stays what it was. Everything else (prio,
+// quantum, overhead, mpu, link layer) is sent back as dumped.
 #pragma once
 
 #include <linux/pkt_sched.h>

@@ -2,8 +2,8 @@
 //
 // Requests are synchronous: send one message, then read replies until the
 // kernel's acknowledgement or the end of a dump. Every request asks for an
-// acknowledgement (or is a dump), so a change is known to be applied only
-// when the kernel said so. Extended acknowledgements are on, so a rejected
+// acknowledgement (or is a dump), so a change counts as applied only when
+// the kernel acknowledged it. Extended acknowledgements are on, so a rejected
 // change carries the kernel's own reason ("Specified qdisc kind is unknown").
 #pragma once
 

@@ -16,7 +16,7 @@
 namespace wanctl {
 namespace {
 
-// Longest router answer kept; RouterOS objects are a few hundred bytes.
+// Longest router response kept; RouterOS objects are a few hundred bytes.
 constexpr std::size_t kMaxResponseBytes = 1 << 20;
 constexpr std::size_t kErrorBodyChars = 200;
 
@@ -41,7 +41,7 @@ std::string normalize_fingerprint(const std::string& text) {
 }
 
 // Checks the leaf certificate against the pinned fingerprint during the
-// handshake; certificates above the leaf are not consulted, since the pin
+// handshake. Certificates above the leaf are not consulted, because the pin
 // names the one certificate that is trusted.
 int verify_pinned_leaf(int /*preverify_ok*/, X509_STORE_CTX* store) {
   if (X509_STORE_CTX_get_error_depth(store) != 0) {

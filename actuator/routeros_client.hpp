@@ -5,8 +5,8 @@
 // default; with fingerprint_sha256 the leaf certificate must have that
 // SHA-256 fingerprint instead (for self-signed routers), checked during the
 // handshake, before the credentials are sent; verify_tls = false turns checks
-// off. Requests that time out, lose the connection or get a 5xx answer are
-// retried with a doubling backoff; 4xx answers are not.
+// off. Requests that time out, lose the connection or get a 5xx response are
+// retried with a doubling backoff; 4xx responses are not.
 #pragma once
 
 #include <curl/curl.h>
@@ -22,10 +22,10 @@ namespace wanctl {
 
 struct RestResult {
   ShaperStatus status = ShaperStatus::ok;
-  long http_status = 0;           // 0 when no HTTP answer arrived
-  nlohmann::json body;            // the parsed answer for 2xx
+  long http_status = 0;           // 0 when no HTTP response arrived
+  nlohmann::json body;            // the parsed response body for 2xx
   std::string error;              // request, status and the router's message when not ok
-  std::int64_t done_mono_ns = 0;  // when the answer (or the last failure) arrived
+  std::int64_t done_mono_ns = 0;  // when the response (or the last failure) arrived
   int attempts = 0;
   bool retryable = false;         // a timeout, reset or 5xx: worth another try at once
 };

@@ -100,7 +100,7 @@ RestResult RouterOsShaper::find_by_name(QueueRef& queue) {
 
   if (!result.body.is_array()) {
     result.status = ShaperStatus::transient;
-    result.error = "router answered the lookup of " + describe_queue(queue) + " with something other than a list";
+    result.error = "router responded to the lookup of " + describe_queue(queue) + " with something other than a list";
     return result;
   }
   if (result.body.empty()) {
@@ -147,7 +147,7 @@ RestResult RouterOsShaper::fetch(QueueRef& queue) {
   }
   if (result.status == ShaperStatus::ok && !result.body.is_object()) {
     result.status = ShaperStatus::transient;
-    result.error = "router answered " + describe_queue(queue) + " with something other than an object";
+    result.error = "router responded to the read of " + describe_queue(queue) + " with something other than an object";
     return result;
   }
   if (result.status == ShaperStatus::ok) {
@@ -329,13 +329,13 @@ ShaperWrite RouterOsShaper::write_rate(Direction direction, std::uint64_t rate_b
     return write;
   }
 
-  // RouterOS answers a PATCH with the whole object; its rate is the proof.
+  // RouterOS responds to a PATCH with the whole object, so its rate confirms the write.
   std::string error;
   std::optional<std::uint64_t> stored =
       result.body.is_object() ? rate_of(direction, queue, result.body, error) : std::nullopt;
   if (!stored) {
     write.status = ShaperStatus::transient;
-    write.error = "router answered the write of " + describe_queue(queue) + " without a readable rate: " +
+    write.error = "router responded to the write of " + describe_queue(queue) + " without a readable rate: " +
                   (error.empty() ? result.body.dump().substr(0, 120) : error);
     queue.last_object = nullptr;
     return write;

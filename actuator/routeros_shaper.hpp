@@ -3,7 +3,7 @@
 // Each direction drives one queue found by name: a queue tree's max-limit, a
 // simple queue's max-limit ("upload/download", one queue may carry both
 // directions), or a CAKE queue type's cake-bandwidth. Ids are cached and
-// looked up again by name when the router answers 404 (queue deleted and
+// looked up again by name when the router responds with 404 (queue deleted and
 // recreated). A write counts as applied only when the object the router
 // sends back carries the new rate.
 #pragma once
@@ -44,7 +44,7 @@ class RouterOsShaper : public Shaper {
   RestResult find_by_name(QueueRef& queue);
   std::string describe_queue(const QueueRef& queue) const;
 
-  // The direction's rate in `object`; `error` says what was wrong with it.
+  // The direction's rate in `object`; `error` describes what was wrong with it.
   std::optional<std::uint64_t> rate_of(Direction direction, const QueueRef& queue, const nlohmann::json& object,
                                        std::string& error) const;
   std::optional<ShaperCounters> counters_of(Direction direction, const QueueRef& queue, const nlohmann::json& object,
@@ -60,7 +60,7 @@ class RouterOsShaper : public Shaper {
   std::unique_ptr<RouterOsClient> client_;
   std::optional<QueueRef> queues_[kDirectionCount];
   std::optional<QueueRef> stats_queues_[kDirectionCount];  // queue tree counters for a queue type
-  bool credentials_rejected_ = false;  // the router answered 401 or 403; reload the password before the next request
+  bool credentials_rejected_ = false;  // the router responded 401 or 403, so the password is read again before the next request
 };
 
 }  // namespace wanctl

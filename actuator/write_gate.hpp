@@ -1,4 +1,4 @@
-// Decides whether a wanted rate is written to the device now: change-only
+// Decides whether a requested rate is written to the device now: change-only
 // with a dead band, at most one write per minimum interval, and an
 // exponential backoff after failures.
 #pragma once
@@ -29,11 +29,11 @@ class WriteGate {
 
   // `device_rate_bps` is what the device has now (0 for unlimited), nothing
   // when unknown; an unknown or unlimited device rate never hides a change.
-  WriteVerdict check(std::uint64_t wanted_rate_bps, std::optional<std::uint64_t> device_rate_bps,
+  WriteVerdict check(std::uint64_t requested_rate_bps, std::optional<std::uint64_t> device_rate_bps,
                      std::int64_t now_ns) const {
     if (device_rate_bps && *device_rate_bps != 0) {
-      std::uint64_t difference = wanted_rate_bps > *device_rate_bps ? wanted_rate_bps - *device_rate_bps
-                                                                    : *device_rate_bps - wanted_rate_bps;
+      std::uint64_t difference = requested_rate_bps > *device_rate_bps ? requested_rate_bps - *device_rate_bps
+                                                                    : *device_rate_bps - requested_rate_bps;
       double band = static_cast<double>(*device_rate_bps) * policy_.dead_band_percent / 100.0;
       if (difference == 0 || static_cast<double>(difference) < band) {
         return WriteVerdict::within_dead_band;

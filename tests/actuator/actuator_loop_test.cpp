@@ -41,7 +41,7 @@ struct Fixture {
     return RingWriter<RateDecision>::open(object_name(instance, "decisions"), 64, false);
   }
 
-  // Runs the loop until `done` holds or `limit` passes; returns `done()`.
+  // Runs the loop until `done()` is true or `limit` passes; returns `done()`.
   template <typename Predicate>
   bool run_until(Actuator& actuator, Predicate done, std::chrono::milliseconds limit = 1000ms) {
     auto deadline = std::chrono::steady_clock::now() + limit;

@@ -1,8 +1,9 @@
 // CAKE driven over rtnetlink in the testbed's user-mode Linux kernel, which
-// has sch_cake: set and read back (own dump and tc), other CAKE settings
-// kept, non-CAKE roots refused without grafting anything, the pinned handle,
-// the interface vanishing and returning, statistics under load, and the
-// telemetry's achieved rate against iperf3's figure.
+// has sch_cake. Covered: set and read back (own dump and tc), other CAKE
+// settings kept, non-CAKE roots rejected without grafting anything, the
+// pinned handle, the interface vanishing and returning, statistics under
+// load, the telemetry's achieved rate against iperf3's figure, and the
+// RouterOS path through the emulator onto the real CAKE.
 //
 // Runs only inside `scripts/testbed exec`; the tests that need the testbed's
 // namespaces read their names from the TESTBED_* environment.
@@ -201,7 +202,7 @@ TEST_CASE("cake statistics under load") {
   REQUIRE(before.rate_bps);
 
   // Well below what the emulated link and this kernel carry, so CAKE is the
-  // bottleneck and holds a queue.
+  // bottleneck and keeps a queue.
   REQUIRE(cake.set_rate(8 * kMbit).status == ShaperStatus::ok);
   std::thread load([&] { run_download(testbed, 4); });
   std::this_thread::sleep_for(1500ms);
@@ -278,9 +279,9 @@ TEST_CASE("telemetry achieved rate matches iperf3") {
 
   // iperf3's figure is its received bytes over its test time. The telemetry
   // rates, each times the interval it covers, add up to the bytes CAKE sent
-  // from just before the client started until after it ended (the link is
-  // idle around the test), so the telemetry's mean rate over iperf3's test
-  // time follows without aligning the two clocks to a fraction of a second.
+  // from just before the client started until after it ended. The link is
+  // idle around the test, so this sum over iperf3's test time gives the mean
+  // rate without aligning the two clocks to a fraction of a second.
   double iperf_seconds = download.report["end"]["sum_received"]["seconds"].get<double>();
   double iperf_bps = download.report["end"]["sum_received"]["bits_per_second"].get<double>();
   REQUIRE(iperf_seconds > kSeconds - 1);
@@ -315,8 +316,8 @@ TEST_CASE("routeros path end to end on a real cake") {
   std::string binary = test::program_path("WANCTL_ACTUATOR");
   REQUIRE(!binary.empty());
 
-  // Router, emulator and actuator share the router namespace, whose
-  // loopback the emulator listens on; the emulator applies the queue's
+  // Router, emulator and actuator share the router namespace, and the
+  // emulator listens on its loopback. The emulator applies the queue's
   // max-limit to the LAN-side CAKE with tc.
   test::NamespaceGuard inside(testbed.router);
   REQUIRE(inside.entered());
@@ -359,9 +360,9 @@ TEST_CASE("routeros path end to end on a real cake") {
   // an achieved rate in telemetry.
   auto telemetry = BlockReader<LinkTelemetry>::open(object_name(instance, "telemetry"));
   // Readings over a 5-second download. Process start-up in user-mode Linux
-  // makes the load's start vary by a second or more, and each reading's
-  // counters come from a tc process the emulator starts, so single readings
-  // jitter; the check is on the bytes counted, which 20 Mbit/s for 5 s
+  // makes the load's start vary by a second or more. Each reading's counters
+  // come from a tc process the emulator starts, so single readings jitter.
+  // The check is therefore on the bytes counted, which 20 Mbit/s for 5 s
   // bounds at 12.5 MB.
   std::uint64_t bytes_before = telemetry.read()->record.directions[0].bytes_total;
   std::thread load([&] { run_download(testbed, 5); });

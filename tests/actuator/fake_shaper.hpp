@@ -1,4 +1,4 @@
-// A Shaper in memory: records writes, answers reads from settable counters,
+// A Shaper in memory: records writes, serves reads from settable counters,
 // and fails on request, for the control-loop tests.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Time to write one queue's max-limit over the RouterOS REST API against the
-// emulated router, from the call to the router's answer, on one keep-alive
+// emulated router, from the call to the router's response, on one keep-alive
 // session over HTTP and over HTTPS with certificate verification.
 //
 //   actuator_rest_bench [COUNT]

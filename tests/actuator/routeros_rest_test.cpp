@@ -423,3 +423,22 @@ TEST_CASE("actuator binary drives routeros end to end") {
   CHECK_FALSE(contains(log, "test-password"));
   std::remove(log_path.c_str());
 }
+
+TEST_CASE("routeros queue type counters from a queue tree") {
+  std::string state = R"({"queue/type": [{"name": "cake-up", "kind": "cake", "cake-bandwidth": "0"}],
+                          "queue/tree": [{"name": "up-stats", "max-limit": "0", "queue": "cake-up",
+                                          "bytes": "5000", "dropped": "2", "queued-bytes": "300"}]})";
+  test::RouterOsEmulator router({false, state});
+  ActuatorConfig config = router_config(router.url(), "", "cake-up", RouterQueueKind::type);
+  config.directions[1]->stats_queue = "up-stats";
+  RouterOsShaper shaper(config);
+  ShaperReading reading = shaper.read(Direction::upload);
+  REQUIRE_MESSAGE(reading.status == ShaperStatus::ok, reading.error);
+  CHECK(reading.rate_bps == 0U);  // unlimited: the first decision is applied
+  REQUIRE(reading.counters);
+  CHECK(reading.counters->bytes == 5000U);
+  CHECK(reading.counters->drops == 2U);
+  CHECK(reading.counters->backlog_bytes == 300U);
+  CHECK(shaper.write_rate(Direction::upload, 9 * kMbit).status == ShaperStatus::ok);
+  CHECK(router.find("queue/type", "cake-up")["cake-bandwidth"] == "9000000");
+}

@@ -3,7 +3,7 @@
 
 It follows the documented behaviour of RouterOS 7's REST API
 (https://help.mikrotik.com/docs/display/ROS/REST+API): HTTP Basic
-authentication, every value in a JSON answer encoded as a string, GET on a
+authentication, every value in a JSON response encoded as a string, GET on a
 menu returning a list (filtered by ?key=value, [] when nothing matches), GET,
 PATCH and DELETE on /rest/<menu>/<id> with ids such as "*1A", PATCH answering
 with the whole updated object, errors as {"error": 404, "message": "Not
@@ -255,8 +255,8 @@ class Handler(BaseHTTPRequestHandler):
     # Plumbing
 
     def record(self, status):
-        """Logs the request before its answer is sent, so a client that reads
-        the log right after the answer finds it there."""
+        """Logs the request before its response is sent, so a client that reads
+        the log right after the response finds it there."""
         self.last_status = status
         if self.recorded or self.path.startswith("/emulator/"):
             return
