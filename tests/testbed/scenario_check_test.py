@@ -35,8 +35,12 @@ CASES = {
                           ["load[0].duration_s", "= 27", "after the scenario's duration_s"]),
     "unknown load direction": ('direction = "bidirectional"', 'direction = "sideways"',
                                ["load[0].direction", '"sideways"', "must be one of"]),
-    "wanctl controller": ('kind = "static"', 'kind = "wanctl"',
-                          ["controller.kind", '"wanctl"', "wanctl controller mode is not available yet"]),
+    "wanctl kill time missing": ('kind = "static"', 'kind = "wanctl"\nkill = ["estimator"]',
+                                 ["controller.kill", "estimator", "a stage (prober, estimator, actuator)"]),
+    "wanctl config missing": ('kind = "static"', 'kind = "wanctl"\nconfig = "configs/absent.toml"',
+                              ["controller.config", "absent.toml", "cannot be read"]),
+    "kill without wanctl": ('kind = "static"', 'kind = "static"\nkill = ["prober@5"]',
+                            ["controller.kill", 'used only when kind is \"wanctl\"']),
     "command without program": ('kind = "static"', 'kind = "command"', ["controller.command", "missing"]),
     "rates with no shaper": ('kind = "static"', 'kind = "none"',
                              ["controller.download_mbps", "= 36", "not used when kind is \"none\""]),
@@ -82,10 +86,10 @@ class InvalidScenarios(unittest.TestCase):
 
     def test_run_rejects_before_booting(self):
         results = DIRECTORY / "never-written"
-        scenario = write_case("wanctl controller", *CASES["wanctl controller"][:2])
+        scenario = write_case("wanctl kill time missing", *CASES["wanctl kill time missing"][:2])
         result = harness.run_testbed("run", scenario, "--out", results)
         self.assertEqual(result.returncode, INVALID_STATUS)
-        self.assertIn("not available yet", result.stderr)
+        self.assertIn("controller.kill", result.stderr)
         self.assertFalse(results.exists())
 
     def test_unknown_controller_override_rejected(self):

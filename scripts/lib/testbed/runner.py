@@ -145,7 +145,7 @@ class ScenarioRun:
 
     def start_controller(self):
         controller = self.scenario["controller"]
-        if controller["kind"] != "command":
+        if controller["kind"] not in ("command", "wanctl"):
             return
         workdir = self.results / "controller"
         workdir.mkdir(exist_ok=True)

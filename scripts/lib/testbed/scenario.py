@@ -14,6 +14,7 @@ Exit status 2 on an invalid scenario.
 import json
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 from testbed.toml_fields import ScenarioError, TomlSource, Table, format_value
@@ -34,6 +35,10 @@ DEFAULT_PROBE_INTERVAL_MS = 50
 DEFAULT_REFLECTOR_COUNT = 4
 
 DIRECTIONS = ("download", "upload")
+
+REPOSITORY_TOP = Path(__file__).resolve().parents[3]
+WANCTL_DEFAULT_CONFIG = "configs/testbed/wan.toml"
+WANCTL_KILL = re.compile(r"(prober|estimator|actuator)@[0-9]+")
 LOAD_DIRECTIONS = ("download", "upload", "bidirectional")
 CONTROLLER_KINDS = ("none", "static", "command", "wanctl")
 # The name becomes part of the results directory's path.
@@ -202,10 +207,6 @@ def read_controller(table, scenario_dir, kind_override=None):
         kind = kind_override
     controller = {"kind": kind}
 
-    if kind == "wanctl":
-        raise table.source.error(table.key_path("kind"), kind,
-                                 "the wanctl controller mode is not available yet; "
-                                 "use \"none\", \"static\" or \"command\"")
     if kind == "none":
         for key in ("download_mbps", "upload_mbps", "command"):
             if kind_override is None:
@@ -216,15 +217,50 @@ def read_controller(table, scenario_dir, kind_override=None):
         for direction in DIRECTIONS:
             controller[f"{direction}_mbps"] = table.number(f"{direction}_mbps", above=0,
                                                            maximum=MAX_RATE_MBPS, unit="Mbit/s")
-    if kind == "static":
+    if kind in ("static", "wanctl"):
         if kind_override is None:
             table.reject("command", "used only when kind is \"command\"")
         else:
             table.known.add("command")
     if kind == "command":
         controller["command"] = resolve_command(table.string_list("command"), scenario_dir)
+    if kind == "wanctl":
+        read_wanctl_controller(table, controller)
+    else:
+        for key in ("config", "kill"):
+            if kind_override is None:
+                table.reject(key, "used only when kind is \"wanctl\"")
+            else:
+                table.known.add(key)
     table.finish()
     return controller
+
+
+def read_wanctl_controller(table, controller):
+    """Run the wanctl pipeline from a WAN config (relative paths start at the
+    repository's top) and optionally kill stages at given times."""
+    config = Path(table.string("config", default=WANCTL_DEFAULT_CONFIG))
+    if not config.is_absolute():
+        config = REPOSITORY_TOP / config
+    try:
+        with open(config, "rb") as handle:
+            instance = tomllib.load(handle).get("instance", {}).get("name")
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise table.source.error(table.key_path("config"), str(config), f"cannot be read: {error}") from error
+    if not isinstance(instance, str) or not instance:
+        raise table.source.error(table.key_path("config"), str(config), "has no [instance] name")
+
+    kills = table.get("kill", [])
+    if not isinstance(kills, list) or not all(isinstance(entry, str) and WANCTL_KILL.fullmatch(entry)
+                                                for entry in kills):
+        raise table.source.error(table.key_path("kill"), kills,
+                                 'must be an array like ["estimator@20", "actuator@35"]: '
+                                 "a stage (prober, estimator, actuator) and the second to kill it at")
+    controller["config"] = str(config)
+    controller["instance"] = instance
+    controller["kill"] = kills
+    controller["command"] = [str(REPOSITORY_TOP / "scripts/lib/testbed/wanctl_controller.sh"),
+                             str(config), instance] + kills
 
 
 def resolve_command(argv, scenario_dir):

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The testbed's "wanctl" controller: runs the wanctl pipeline under
+# wanctl-supervise in the router namespace, records its decisions and
+# telemetry with wanctl-tap, and kills stages with SIGKILL at the times given
+# (the restart-under-load run). Started by the testbed runner with
+# TESTBED_OUT as its working directory; stops everything on SIGTERM.
+#
+# Usage: wanctl_controller.sh CONFIG INSTANCE [STAGE@SECONDS...]
+set -uo pipefail
+
+config=$1
+instance=$2
+shift 2
+kills=("$@")
+
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+supervise="$top/scripts/wanctl-supervise"
+tap="${WANCTL_BUILD_DIR:-$top/build}/common/tap/wanctl-tap"
+out=${TESTBED_OUT:-$PWD}
+run_dir="$out/run"
+started_ns=$(date +%s%N)
+
+"$supervise" --run-dir "$run_dir" start "$config" >"$out/supervise.log" 2>&1 &
+supervisor=$!
+
+# Each recorder waits for its object, then follows it until stopped.
+record() {
+  local object=$1
+  for _ in $(seq 1 100); do
+    [[ -e /dev/shm/wanctl.$instance.$object ]] && break
+    sleep 0.1
+  done
+  exec "$tap" "$instance" "$object" --follow --format csv >"$out/$object.csv" 2>"$out/$object.tap.log"
+}
+record decisions &
+recorders=($!)
+record telemetry &
+recorders+=($!)
+
+stop_all() {
+  "$supervise" --run-dir "$run_dir" stop >>"$out/supervise.log" 2>&1
+  kill -INT "${recorders[@]}" 2>/dev/null
+  wait "$supervisor" "${recorders[@]}" 2>/dev/null
+  exit 0
+}
+trap stop_all TERM INT
+
+# Kill each listed stage once its time has come; the supervisor brings it back.
+for entry in "${kills[@]}"; do
+  stage=${entry%@*}
+  at_s=${entry#*@}
+  while (( ($(date +%s%N) - started_ns) / 1000000 < ${at_s%.*} * 1000 )); do
+    sleep 0.05 &
+    wait $! || true
+  done
+  pid=$(pgrep -f "/wanctl-$stage --config" | head -n 1)
+  elapsed_ms=$(( ($(date +%s%N) - started_ns) / 1000000 ))
+  if [[ -n $pid ]]; then
+    kill -KILL "$pid"
+    echo "$elapsed_ms $stage $pid" >>"$out/kills.log"
+  else
+    echo "$elapsed_ms $stage not-running" >>"$out/kills.log"
+  fi
+done
+
+wait "$supervisor"
+echo "wanctl-supervise exited with status $?" >&2
+exit 1
