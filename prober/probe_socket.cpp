@@ -23,7 +23,7 @@ namespace wanctl::prober {
 namespace {
 
 constexpr std::size_t kReceiveBufferBytes = 2048;
-constexpr std::size_t kControlBufferBytes = 512;
+constexpr std::size_t kControlBufferBytes = 256;
 
 std::string errno_text(int error_number) { return std::strerror(error_number); }
 
@@ -89,6 +89,38 @@ void set_icmp_filter(int fd, std::uint8_t family) {
 }  // namespace
 
 std::string_view to_string(SocketKind kind) { return kind == SocketKind::raw ? "raw" : "unprivileged"; }
+
+// Per-datagram buffers of one recvmmsg call.
+struct ProbeSocket::Buffers {
+  std::array<std::array<std::uint8_t, kReceiveBufferBytes>, kBatchSize> data;
+  struct alignas(cmsghdr) Control {
+    std::array<std::uint8_t, kControlBufferBytes> bytes;
+  };
+  std::array<Control, kBatchSize> control;
+  std::array<sockaddr_storage, kBatchSize> source;
+  std::array<iovec, kBatchSize> vectors;
+  std::array<mmsghdr, kBatchSize> messages;
+
+  // Points every header at its buffers again; recvmmsg shortens the
+  // name and control lengths it fills.
+  void reset(std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
+      vectors[i] = iovec{data[i].data(), data[i].size()};
+      msghdr& header = messages[i].msg_hdr;
+      header = msghdr{};
+      header.msg_name = &source[i];
+      header.msg_namelen = sizeof(source[i]);
+      header.msg_iov = &vectors[i];
+      header.msg_iovlen = 1;
+      header.msg_control = control[i].bytes.data();
+      header.msg_controllen = control[i].bytes.size();
+      messages[i].msg_len = 0;
+    }
+  }
+};
+
+ProbeSocket::ProbeSocket(int fd, std::uint8_t family, SocketKind kind)
+    : fd_(fd), family_(family), kind_(kind), buffers_(std::make_unique<Buffers>()) {}
 
 ProbeSocket ProbeSocket::open(std::uint8_t family, SocketKind kind, const SocketOptions& options) {
   int type = kind == SocketKind::raw ? SOCK_RAW : SOCK_DGRAM;
@@ -187,7 +219,8 @@ ProbeSocket::ProbeSocket(ProbeSocket&& other) noexcept
       family_(other.family_),
       kind_(other.kind_),
       bound_ifindex_(other.bound_ifindex_),
-      identifier_(other.identifier_) {}
+      identifier_(other.identifier_),
+      buffers_(std::move(other.buffers_)) {}
 
 ProbeSocket& ProbeSocket::operator=(ProbeSocket&& other) noexcept {
   if (this != &other) {
@@ -199,6 +232,7 @@ ProbeSocket& ProbeSocket::operator=(ProbeSocket&& other) noexcept {
     kind_ = other.kind_;
     bound_ifindex_ = other.bound_ifindex_;
     identifier_ = other.identifier_;
+    buffers_ = std::move(other.buffers_);
   }
   return *this;
 }
@@ -234,38 +268,11 @@ std::optional<ReceivedIcmp> ProbeSocket::parse_message(std::span<const std::uint
   return parse_icmpv4(data, source);
 }
 
-std::optional<Received> ProbeSocket::receive(bool error_queue) {
-  std::array<std::uint8_t, kReceiveBufferBytes> buffer;
-  alignas(cmsghdr) std::array<std::uint8_t, kControlBufferBytes> control;
-  sockaddr_storage source{};
-  iovec vector{buffer.data(), buffer.size()};
-  msghdr message{};
-  message.msg_name = &source;
-  message.msg_namelen = sizeof(source);
-  message.msg_iov = &vector;
-  message.msg_iovlen = 1;
-  message.msg_control = control.data();
-  message.msg_controllen = control.size();
-
-  ssize_t length = 0;
-  for (;;) {
-    length = ::recvmsg(fd_, &message, MSG_DONTWAIT | (error_queue ? MSG_ERRQUEUE : 0));
-    if (length >= 0) {
-      break;
-    }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      return std::nullopt;
-    }
-    if (errno != EINTR) {
-      int error_number = errno;
-      throw SocketError("cannot read from the " + family_name(family_) + " socket: " + errno_text(error_number),
-                        error_number);
-    }
-  }
-
+Received ProbeSocket::parse_received(const msghdr& message, std::size_t length, bool error_queue) const {
   Received received;
   const sock_extended_err* queued_error = nullptr;
-  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr; header = CMSG_NXTHDR(&message, header)) {
+  for (cmsghdr* header = CMSG_FIRSTHDR(&message); header != nullptr;
+       header = CMSG_NXTHDR(const_cast<msghdr*>(&message), header)) {
     if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) {
       timespec stamp{};
       std::memcpy(&stamp, CMSG_DATA(header), sizeof(stamp));
@@ -276,8 +283,8 @@ std::optional<Received> ProbeSocket::receive(bool error_queue) {
     }
   }
 
-  std::span<const std::uint8_t> data(buffer.data(), static_cast<std::size_t>(length));
-  IpAddress peer = from_sockaddr(reinterpret_cast<const sockaddr*>(&source));
+  std::span<const std::uint8_t> data(static_cast<const std::uint8_t*>(message.msg_iov->iov_base), length);
+  IpAddress peer = from_sockaddr(static_cast<const sockaddr*>(message.msg_name));
   if (error_queue) {
     bool from_icmp = queued_error != nullptr && (queued_error->ee_origin == SO_EE_ORIGIN_ICMP ||
                                                  queued_error->ee_origin == SO_EE_ORIGIN_ICMP6);
@@ -293,6 +300,51 @@ std::optional<Received> ProbeSocket::receive(bool error_queue) {
     received.icmp.reset();  // another program's probe or reply
   }
   return received;
+}
+
+std::size_t ProbeSocket::receive_batch(std::vector<Received>& received) {
+  buffers_->reset(kBatchSize);
+  int count = 0;
+  for (;;) {
+    count = ::recvmmsg(fd_, buffers_->messages.data(), kBatchSize, MSG_DONTWAIT, nullptr);
+    if (count >= 0) {
+      break;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return 0;
+    }
+    if (errno != EINTR) {
+      int error_number = errno;
+      throw SocketError("cannot read from the " + family_name(family_) + " socket: " + errno_text(error_number),
+                        error_number);
+    }
+  }
+
+  for (int i = 0; i < count; ++i) {
+    const mmsghdr& message = buffers_->messages[static_cast<std::size_t>(i)];
+    received.push_back(parse_received(message.msg_hdr, message.msg_len, false));
+  }
+  return static_cast<std::size_t>(count);
+}
+
+std::optional<Received> ProbeSocket::receive_error() {
+  buffers_->reset(1);
+  msghdr& message = buffers_->messages[0].msg_hdr;
+  for (;;) {
+    ssize_t length = ::recvmsg(fd_, &message, MSG_DONTWAIT | MSG_ERRQUEUE);
+    if (length >= 0) {
+      return parse_received(message, static_cast<std::size_t>(length), true);
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return std::nullopt;
+    }
+    if (errno != EINTR) {
+      int error_number = errno;
+      throw SocketError("cannot read the error queue of the " + family_name(family_) +
+                            " socket: " + errno_text(error_number),
+                        error_number);
+    }
+  }
 }
 
 }  // namespace wanctl::prober

@@ -30,9 +30,9 @@ constexpr std::uint64_t kSignalTag = 1;
 constexpr std::uint64_t kTimerTag = 2;
 constexpr std::uint64_t kSocketTag = 16;
 
-// Datagrams read from one socket per wake, so one busy socket cannot starve
-// the schedule.
-constexpr int kMaxReadsPerWake = 64;
+// Error-queue messages read from one socket per wake, so a flood of ICMP
+// errors cannot starve the schedule.
+constexpr int kMaxErrorReadsPerWake = 16;
 
 std::uint16_t random_u16() {
   std::uint16_t value = 0;
@@ -239,13 +239,18 @@ void Prober::wait_for_events(std::int64_t wake_ns) {
   if (std::optional<std::int64_t> deadline = tracker_.next_deadline_ns()) {
     wake_ns = std::min(wake_ns, *deadline);
   }
-  itimerspec timer{};
-  timer.it_value.tv_sec = wake_ns / 1'000'000'000;
-  timer.it_value.tv_nsec = wake_ns % 1'000'000'000;
-  if (timer.it_value.tv_sec == 0 && timer.it_value.tv_nsec == 0) {
-    timer.it_value.tv_nsec = 1;  // all zero would disarm the timer
+  // The timer stays armed after a wake by a socket; it is set again only
+  // when the wake time changes or it fired.
+  if (wake_ns != armed_wake_ns_) {
+    itimerspec timer{};
+    timer.it_value.tv_sec = wake_ns / 1'000'000'000;
+    timer.it_value.tv_nsec = wake_ns % 1'000'000'000;
+    if (timer.it_value.tv_sec == 0 && timer.it_value.tv_nsec == 0) {
+      timer.it_value.tv_nsec = 1;  // all zero would disarm the timer
+    }
+    ::timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME, &timer, nullptr);
+    armed_wake_ns_ = wake_ns;
   }
-  ::timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME, &timer, nullptr);
 
   receive_clock_.observe(read_clock_pair());
   std::array<epoll_event, 8> events;
@@ -265,6 +270,10 @@ void Prober::wait_for_events(std::int64_t wake_ns) {
         stop_ = true;
         stop_reason_ = ::strsignal(static_cast<int>(info.ssi_signo));
       }
+    } else if (tag == kTimerTag) {
+      // Setting the timer again, which the next pass always does now,
+      // clears its readiness without a read.
+      armed_wake_ns_ = 0;
     } else if (tag >= kSocketTag) {
       std::vector<ProbeSocket>& sockets = egress_.sockets();
       std::size_t index = tag - kSocketTag;
@@ -377,22 +386,42 @@ void Prober::expire(std::int64_t now_ns) {
 }
 
 void Prober::drain(ProbeSocket& socket, bool error_queue) {
-  for (int read = 0; read < kMaxReadsPerWake; ++read) {
-    std::optional<Received> received;
-    try {
-      received = socket.receive(error_queue);
-    } catch (const SocketError& error) {
-      // An unprivileged socket reports a queued ICMP error once through a
-      // failing read; the error queue carries the details.
-      if (receive_error_limiter_.allow(error.what(), MonoClock::now())) {
-        log_->debug("{}", error.what());
+  if (error_queue) {
+    for (int read = 0; read < kMaxErrorReadsPerWake; ++read) {
+      std::optional<Received> received;
+      try {
+        received = socket.receive_error();
+      } catch (const SocketError& error) {
+        log_receive_error(error);
+        return;
       }
-      continue;
+      if (!received) {
+        return;
+      }
+      handle(*received);
     }
-    if (!received) {
-      return;
-    }
-    handle(*received);
+    return;
+  }
+
+  // One batch per wake: when more is queued, epoll reports the socket
+  // readable again at once, and a busy socket cannot starve the schedule.
+  received_.clear();
+  try {
+    socket.receive_batch(received_);
+  } catch (const SocketError& error) {
+    // An unprivileged socket reports a queued ICMP error once through a
+    // failing read; the error queue carries the details.
+    log_receive_error(error);
+    return;
+  }
+  for (const Received& received : received_) {
+    handle(received);
+  }
+}
+
+void Prober::log_receive_error(const SocketError& error) {
+  if (receive_error_limiter_.allow(error.what(), MonoClock::now())) {
+    log_->debug("{}", error.what());
   }
 }
 

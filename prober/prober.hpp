@@ -69,6 +69,7 @@ class Prober {
   void housekeeping(std::int64_t now_ns);
   void wait_for_events(std::int64_t wake_ns);
   void drain(ProbeSocket& socket, bool error_queue);
+  void log_receive_error(const SocketError& error);
   void handle(const Received& received);
   void handle_first_resolution(const ReceivedIcmp& icmp, const InFlightProbe& probe, ReceiveTime time,
                            std::int64_t kernel_realtime_ns, const ClockPair& after_read);
@@ -101,6 +102,8 @@ class Prober {
 
   UniqueFd epoll_fd_;
   UniqueFd timer_fd_;
+  std::int64_t armed_wake_ns_ = 0;     // CLOCK_MONOTONIC time the timerfd is set to, 0 after it fired
+  std::vector<Received> received_;     // reused by drain() for each batch
   UniqueFd signal_fd_;
   bool stop_ = false;
   std::string stop_reason_;
