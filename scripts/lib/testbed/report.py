@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from testbed import analysis, series as run_series, series_csv, summary
+from testbed import analysis, series as run_series, series_csv, summary, wanctl_metrics
 
 
 def failures_of(series):
@@ -46,6 +46,10 @@ def build(directory):
         "result": result,
         "metrics": analysis.metrics(result),
     }
+    wanctl = wanctl_metrics.collect(Path(directory), series.scenario.get("duration_s"))
+    if wanctl is not None:
+        report["wanctl"] = wanctl
+        report["metrics"] += wanctl_metrics.metrics(wanctl)
     return series, report
 
 

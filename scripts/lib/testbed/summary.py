@@ -58,11 +58,27 @@ def render(report):
                        else f"not recovered ({recovery.get('reason', '')})")
             lines.append(f"  {'/'.join(recovery['directions'])} drop at {recovery['at_s']:.1f} s: {outcome}")
 
+    if "wanctl" in report:
+        lines.extend(render_wanctl(report["wanctl"]))
+
     lines.append("")
     lines.append("Metrics (one per line, for comparing runs):")
     for name, value in report["metrics"]:
         lines.append(f"{name} {value if value is not None else 'n/a'}")
     return "\n".join(lines) + "\n"
+
+
+def render_wanctl(wanctl):
+    lines = ["", "wanctl:"]
+    lines.append(f"  sample to shaper (probe reply to device confirmation): p50 "
+                 f"{fmt(wanctl['apply_latency_p50_ms'], 2, ' ms')}, p99 {fmt(wanctl['apply_latency_p99_ms'], 2, ' ms')} "
+                 f"over {wanctl['applied_decisions']} applied decisions")
+    lines.append(f"  device writes: {wanctl['device_writes']} ({wanctl['device_writes_per_hour']} per hour)")
+    for kill in wanctl["kills"]:
+        lines.append(f"  killed {kill['stage']} (pid {kill['pid']}) with SIGKILL at {kill['at_s']:.1f} s")
+    for restart in wanctl["restarts"]:
+        lines.append(f"  {restart}")
+    return lines
 
 
 def describe_emulator(timing):

@@ -20,6 +20,24 @@ out=${TESTBED_OUT:-$PWD}
 run_dir="$out/run"
 started_ns=$(date +%s%N)
 
+# A RouterOS config is served by the emulated router, which applies each
+# queue's max-limit to the router namespace's real CAKE.
+emulator=
+if grep -Eq '^backend *= *"routeros"' "$config"; then
+  printf '{"queue/tree": [{"name": "testbed-down", "parent": "bridge", "max-limit": "%sM"},
+                  {"name": "testbed-up", "parent": "r-wan", "max-limit": "%sM"}]}\n' \
+    "${TESTBED_DOWNLOAD_MBPS:-38}" "${TESTBED_UPLOAD_MBPS:-9.5}" >"$out/router-state.json"
+  /usr/bin/python3 "$top/tests/routeros/routeros_emulator.py" --port 18080 \
+    --state "$out/router-state.json" --tc-map testbed-down=r-lan --tc-map testbed-up=r-wan \
+    >"$out/router.log" 2>&1 &
+  emulator=$!
+  for _ in $(seq 1 100); do
+    grep -q "listening on" "$out/router.log" && break
+    sleep 0.1
+  done
+  export WANCTL_TESTBED_ROUTER_PASSWORD=test-password
+fi
+
 "$supervise" --run-dir "$run_dir" start "$config" >"$out/supervise.log" 2>&1 &
 supervisor=$!
 
@@ -39,8 +57,8 @@ recorders+=($!)
 
 stop_all() {
   "$supervise" --run-dir "$run_dir" stop >>"$out/supervise.log" 2>&1
-  kill -INT "${recorders[@]}" 2>/dev/null
-  wait "$supervisor" "${recorders[@]}" 2>/dev/null
+  kill -INT "${recorders[@]}" $emulator 2>/dev/null
+  wait "$supervisor" "${recorders[@]}" $emulator 2>/dev/null
   exit 0
 }
 trap stop_all TERM INT
