@@ -1,7 +1,7 @@
-// Wall-clock steps while the real wanctl-prober runs. CLOCK_REALTIME is one
-// per kernel (a time namespace cannot change it), so this test only runs
-// inside the testbed's user-mode Linux kernel, whose clock is its own; on
-// any other kernel it exits 77 (skipped) and never touches the clock.
+// Wall-clock steps while the real wanctl-prober runs. A kernel has one
+// CLOCK_REALTIME, which a time namespace cannot change, so this test runs
+// only inside the testbed's user-mode Linux kernel, whose clock is its own.
+// On any other kernel it exits 77 (skipped) and never touches the clock.
 //
 // The prober probes the testbed's reflectors (10 ms of delay each way) from
 // the router namespace at 100 probes/s, so that two probes are always in
@@ -85,8 +85,8 @@ TEST_CASE("prober RTT survives wall-clock steps") {
 
   // Back and forth, at moments unrelated to the probe schedule. For the
   // first four steps the prober is stopped, so that replies wait in its
-  // socket with stamps from before the step and are read after it: the
-  // case where a stamp converted by its apparent age would be 1.76 s off.
+  // socket with stamps from before the step and are read after it. A stamp
+  // converted by its apparent age alone would then be 1.76 s off.
   for (int step = 0; step < 6; ++step) {
     std::this_thread::sleep_for(std::chrono::milliseconds(700 + 130 * step));
     bool stopped = step < 4;
@@ -114,11 +114,10 @@ TEST_CASE("prober RTT survives wall-clock steps") {
       continue;
     }
     ++replies;
-    // 10 ms of netem delay each way; an idle CAKE adds next to nothing. A
-    // reply whose stamp was replaced carries the time it waited in the
-    // socket as well, at most the 150 ms stop plus the slow resume of a
-    // process in user-mode Linux; a stamp taken at its face value would be
-    // 1.76 s off.
+    // 10 ms of netem delay each way, and an idle CAKE adds next to nothing.
+    // A reply whose stamp was replaced also carries the time it waited in
+    // the socket: at most the 150 ms stop plus the slow resume of a process
+    // in user-mode Linux.
     CHECK(sample.rtt_ns >= 15'000'000);
     CHECK(sample.rtt_ns <= 500'000'000);
     CHECK(sample.recv_mono_ns > sample.send_mono_ns);

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -374,6 +375,58 @@ TEST_CASE("prober bad timestamps, duplicates and late replies") {
   // The newest timeouts may still wait for their late replies.
   CHECK(status.late_replies + 3 >= late.size());
   CHECK(status.late_replies <= late.size() + 3);
+}
+
+TEST_CASE("prober egress by source address and fwmark") {
+  TestNetwork network;
+  // Probes reach the reflectors only through table 100, which only packets
+  // with mark 0x42 use, as with policy routing on a two-WAN router.
+  must(network.in_prober("ip addr add 192.0.2.5/24 dev wp0"));
+  must(network.in_prober("ip route del 203.0.113.0/24"));
+  must(network.in_prober("ip route add 203.0.113.0/24 via " + std::string(kRouterAddress) + " table 100"));
+  must(network.in_prober("ip rule add fwmark 0x42 lookup 100"));
+  // r counts the requests that come from the configured source address.
+  must(network.in_reflector("nft add table inet wpr"));
+  must(network.in_reflector("nft add chain inet wpr input '{ type filter hook input priority 0; }'"));
+  must(network.in_reflector("nft add rule inet wpr input ip saddr 192.0.2.5 icmp type timestamp-request counter"));
+
+  ProberProcess prober(network, reflector_list({reflector_v4(0), reflector_v4(1)}) +
+                                    "probe_rate_hz = 40\nmethod = \"timestamp\"\nsource_address = \"192.0.2.5\"\n"
+                                    "fwmark = 66\n");
+  REQUIRE_MESSAGE(prober.wait_for_samples(40, 5s), prober.log());
+  for (const auto& entry : prober.samples()) {
+    CHECK(entry.record.status == SampleStatus::reply);
+  }
+  std::string counter = must(network.in_reflector("nft list chain inet wpr input"));
+  std::smatch match;
+  REQUIRE(std::regex_search(counter, match, std::regex("packets ([0-9]+)")));
+  CHECK(std::stoul(match[1]) >= 40);
+}
+
+TEST_CASE("prober ignores other programs' ICMP") {
+  TestNetwork network;
+  ProberProcess prober(network, reflector_list({reflector_v4(0), reflector_v4(1)}) +
+                                    "probe_rate_hz = 20\nmethod = \"echo\"\n");
+  REQUIRE_MESSAGE(prober.wait_started(), prober.log());
+
+  // iputils ping on the same path, and pings towards the prober's host.
+  std::uint64_t sent_before = prober.status()->probes_sent;
+  CommandResult outgoing = run_command(network.in_prober("ping -q -i 0.01 -c 200 " + reflector_v4(0)));
+  CommandResult incoming = run_command(network.in_reflector("ping -q -i 0.01 -c 100 " + std::string(kProberAddress)));
+  CHECK(outgoing.status == 0);
+  CHECK(incoming.status == 0);
+  std::this_thread::sleep_for(300ms);
+
+  ProberStatus status = *prober.status();
+  CHECK(status.probes_sent - sent_before >= 40);
+  CHECK(status.unmatched == 0);
+  CHECK(status.duplicates == 0);
+  CHECK(status.late_replies == 0);
+  CHECK(status.timeouts == 0);
+  for (const auto& entry : prober.samples()) {
+    CHECK(entry.record.status == SampleStatus::reply);
+    CHECK(entry.record.icmp_type == 0);
+  }
 }
 
 TEST_CASE("prober survives its interface being deleted and re-created") {
