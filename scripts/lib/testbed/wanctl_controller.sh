@@ -18,7 +18,10 @@ supervise="$top/scripts/wanctl-supervise"
 tap="${WANCTL_BUILD_DIR:-$top/build}/common/tap/wanctl-tap"
 out=${TESTBED_OUT:-$PWD}
 run_dir="$out/run"
-started_ns=$(date +%s%N)
+# Microseconds since the epoch from bash itself: forking date is slow in
+# user-mode Linux and would make the kill times late.
+started_us=${EPOCHREALTIME/./}
+elapsed_ms() { echo $(( (${EPOCHREALTIME/./} - started_us) / 1000 )); }
 
 # A RouterOS config is served by the emulated router, which applies each
 # queue's max-limit to the router namespace's real CAKE.
@@ -66,18 +69,18 @@ trap stop_all TERM INT
 # Kill each listed stage once its time has come; the supervisor brings it back.
 for entry in "${kills[@]}"; do
   stage=${entry%@*}
-  at_s=${entry#*@}
-  while (( ($(date +%s%N) - started_ns) / 1000000 < ${at_s%.*} * 1000 )); do
-    sleep 0.05 &
+  at_ms=$(( ${entry#*@} * 1000 ))
+  wait_ms=$(( at_ms - $(elapsed_ms) ))
+  if (( wait_ms > 0 )); then
+    sleep "$(( wait_ms / 1000 )).$(printf '%03d' $(( wait_ms % 1000 )))" &
     wait $! || true
-  done
+  fi
   pid=$(pgrep -f "/wanctl-$stage --config" | head -n 1)
-  elapsed_ms=$(( ($(date +%s%N) - started_ns) / 1000000 ))
   if [[ -n $pid ]]; then
     kill -KILL "$pid"
-    echo "$elapsed_ms $stage $pid" >>"$out/kills.log"
+    echo "$(elapsed_ms) $stage $pid" >>"$out/kills.log"
   else
-    echo "$elapsed_ms $stage not-running" >>"$out/kills.log"
+    echo "$(elapsed_ms) $stage not-running" >>"$out/kills.log"
   fi
 done
 
