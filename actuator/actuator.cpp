@@ -7,6 +7,7 @@
 #include "mono_time.hpp"
 #include "object_name.hpp"
 #include "rate_text.hpp"
+#include "service_notify.hpp"
 
 namespace wanctl {
 namespace {
@@ -72,9 +73,15 @@ Actuator::Actuator(const WanConfig& config, Shaper& shaper, bool recreate)
 void Actuator::run(const std::atomic<bool>& stop) {
   spdlog::info("started; decisions from {}, telemetry every {} ms", feed_.name(),
                config_.actuator.telemetry_interval_ms);
+  service::ready(service_status());
   while (!stop.load(std::memory_order_relaxed)) {
     run_once(std::chrono::milliseconds(100));
+    // NOTE: a RouterOS request blocks the loop for up to request_timeout_ms
+    // times retry_attempts plus the backoffs; with large values that can
+    // exceed a systemd WatchdogSec and get the process restarted.
+    service::watchdog_ping();
   }
+  service::stopping("stopping");
   spdlog::info("stopping; {} device writes confirmed, {} failed, last applied decision {}", telemetry_.device_writes,
                telemetry_.device_write_errors, telemetry_.last_applied_decision_id);
 }
@@ -377,6 +384,7 @@ void Actuator::set_state(int direction, DeviceState new_state, const std::string
     return;
   }
 
+  service::status(service_status());
   Direction which = static_cast<Direction>(direction);
   if (new_state == DeviceState::ok || new_state == DeviceState::dry_run) {
     spdlog::info("{}: {} is {} (was {})", state.name, shaper_.describe(which), to_string(new_state),
@@ -388,6 +396,16 @@ void Actuator::set_state(int direction, DeviceState new_state, const std::string
     spdlog::warn("{}: {} is {} (was {}): {}", state.name, shaper_.describe(which), to_string(new_state),
                  to_string(old_state), error);
   }
+}
+
+std::string Actuator::service_status() const {
+  std::string text;
+  for (const DirectionState& state : directions_) {
+    if (state.configured) {
+      text += (text.empty() ? "" : ", ") + state.name + " " + std::string(to_string(state.state));
+    }
+  }
+  return text;
 }
 
 void Actuator::note_error(int direction, const std::string& error) {

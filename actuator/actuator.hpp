@@ -78,6 +78,8 @@ class Actuator {
   void publish_applied();
   void set_state(int direction, DeviceState state, const std::string& error);
   void note_error(int direction, const std::string& error);
+  // "download ok, upload missing", for systemd's status line.
+  std::string service_status() const;
 
   const WanConfig& config_;
   Shaper& shaper_;

@@ -48,11 +48,11 @@ int main(int argc, char** argv) {
   std::string config_path;
   bool dry_run = false;
   bool recreate = false;
-  std::string log_level = "info";
+  std::string log_level;
   app.add_option("--config", config_path, "WAN configuration file (TOML)")->required();
   app.add_flag("--dry-run", dry_run, "read the shaper and log each write it would make, but write nothing");
   app.add_flag("--recreate", recreate, "recreate a telemetry block whose layout does not match this build");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error; overrides [logging] level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   CLI11_PARSE(app, argc, argv);
 
@@ -70,8 +70,15 @@ int main(int argc, char** argv) {
   }
   config.actuator.dry_run = config.actuator.dry_run || dry_run;
 
-  auto logger = wanctl::make_stage_logger("actuator", config.instance);
-  logger->set_level(spdlog::level::from_str(log_level));
+  if (!log_level.empty()) {
+    config.logging.level = spdlog::level::from_str(log_level);
+  }
+  try {
+    wanctl::make_stage_logger("actuator", config.instance, config.logging);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "wanctl-actuator: %s\n", error.what());
+    return 1;
+  }
   install_signal_handlers();
 
   try {

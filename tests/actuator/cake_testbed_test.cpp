@@ -220,7 +220,7 @@ TEST_CASE("cake statistics under load") {
   REQUIRE(cake.set_rate(*before.rate_bps).status == ShaperStatus::ok);
 
   REQUIRE(after.counters);
-  CHECK(after.counters->bytes - before.counters->bytes > 2U * 1'000'000U);
+  CHECK(after.counters->bytes - before.counters->bytes > 1'000'000U);
   CHECK(after.counters->packets > before.counters->packets);
   CHECK(max_peak_delay_us > 0);   // a tin carried traffic and measured its delay
   CHECK(max_backlog_bytes > 0U);  // CAKE held a queue while it was the bottleneck
@@ -380,7 +380,7 @@ TEST_CASE("routeros path end to end on a real cake") {
   }
   load.join();
   std::uint64_t bytes_after = telemetry.read()->record.directions[0].bytes_total;
-  CHECK(bytes_after - bytes_before > 4U * 1'000'000U);
+  CHECK(bytes_after - bytes_before > 2U * 1'000'000U);
   CHECK(bytes_after - bytes_before < 13U * 1'000'000U);
   CHECK(max_rate_bps > 10 * kMbit);
   MESSAGE("through the emulated router: ", (bytes_after - bytes_before) / 1e6, " MB counted, largest achieved rate ",

@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -256,5 +258,49 @@ TEST_CASE("actuator binary dry run changes nothing") {
   CHECK_MESSAGE(contains(link.tc_class(), "rate 50Mbit"), link.tc_class());
   std::string log = test::read_file(log_path);
   CHECK_MESSAGE(contains(log, "dry run: would set HTB class 1:10 on htb8 from 50.00 Mbit/s to 30.00 Mbit/s"), log);
+  std::remove(log_path.c_str());
+}
+
+TEST_CASE("actuator binary notifies systemd") {
+  std::string binary = test::program_path("WANCTL_ACTUATOR");
+  REQUIRE(!binary.empty());
+  HtbLink link("htb9");
+  std::string instance = test::unique_instance("actnotify");
+  test::ObjectCleanup decisions_cleanup(object_name(instance, "decisions"));
+  test::ObjectCleanup telemetry_cleanup(object_name(instance, "telemetry"));
+  test::ActuatorConfigFile config(instance, "[actuator]\nbackend = \"htb\"\n"
+                                            "[actuator.upload]\ninterface = \"htb9\"\nclass = \"1:10\"\n");
+
+  // A datagram socket stands in for systemd's notification socket.
+  std::string socket_path = "/tmp/wanctl-notify-" + instance;
+  int listener = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", socket_path.c_str());
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  timeval timeout{3, 0};
+  ::setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+
+  ::setenv("NOTIFY_SOCKET", socket_path.c_str(), 1);
+  std::string log_path = "/tmp/wanctl-actuator-test-" + instance + ".log";
+  auto actuator = test::start_actuator(binary, {"--config", config.path}, log_path);
+  ::unsetenv("NOTIFY_SOCKET");
+
+  // Status lines may come first, while the actuator reads the shaper.
+  std::string text;
+  for (int i = 0; i < 10 && !contains(text, "READY=1"); ++i) {
+    char message[512] = {};
+    ssize_t received = ::recv(listener, message, sizeof(message) - 1, 0);
+    REQUIRE(received > 0);
+    text.assign(message, static_cast<std::size_t>(received));
+  }
+  CHECK_MESSAGE(contains(text, "READY=1"), text);
+  CHECK_MESSAGE(contains(text, "STATUS=upload ok"), text);
+
+  actuator.kill(SIGTERM);
+  CHECK(actuator.wait_for(3000ms) == 0);
+  ::close(listener);
+  std::remove(socket_path.c_str());
   std::remove(log_path.c_str());
 }
