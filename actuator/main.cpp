@@ -34,7 +34,7 @@ void warn_about_transport(const wanctl::RouterOsConfig& routeros) {
                  "https:// outside a test setup",
                  routeros.url);
   }
-  if (!routeros.verify_tls) {
+  if (!routeros.verify_tls && routeros.url.rfind("https://", 0) == 0) {
     spdlog::warn("TLS certificate verification is off for {} (actuator.routeros.verify_tls = false): anyone on the "
                  "path can pose as the router and read the password; prefer ca_file or fingerprint_sha256",
                  routeros.url);
