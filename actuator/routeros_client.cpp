@@ -16,7 +16,7 @@
 namespace wanctl {
 namespace {
 
-// Longest router response kept; RouterOS objects are a few hundred bytes.
+// Maximum router response size kept; RouterOS objects are a few hundred bytes.
 constexpr std::size_t kMaxResponseBytes = 1 << 20;
 constexpr std::size_t kErrorBodyChars = 200;
 

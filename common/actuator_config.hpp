@@ -40,7 +40,7 @@ struct RouterOsConfig {
   std::string fingerprint_sha256;  // pinned leaf certificate, 64 hex digits, ':' allowed
   bool verify_tls = true;          // false only when spelled out in the file
   std::int64_t request_timeout_ms = 2000;
-  std::int64_t credential_recheck_s = 60;  // pause after 401/403 before one read to test the credentials
+  std::int64_t credential_recheck_s = 60;  // after a 401 or 403, wait this long before the next request tries the credentials again
 };
 
 struct ActuatorConfig {

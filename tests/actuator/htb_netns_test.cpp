@@ -271,7 +271,7 @@ TEST_CASE("actuator binary notifies systemd") {
   test::ActuatorConfigFile config(instance, "[actuator]\nbackend = \"htb\"\n"
                                             "[actuator.upload]\ninterface = \"htb9\"\nclass = \"1:10\"\n");
 
-  // A datagram socket stands in for systemd's notification socket.
+  // A datagram socket plays systemd's notification socket.
   std::string socket_path = "/tmp/wanctl-notify-" + instance;
   int listener = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   REQUIRE(listener >= 0);
