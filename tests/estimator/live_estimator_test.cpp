@@ -120,7 +120,9 @@ TEST_CASE("live estimator cuts on bloat and sends heartbeats") {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   feed(samples, nullptr, 0.5, 0.0);
   TelemetryFeeder telemetry(fixture.instance);
-  feed(samples, &telemetry, 3.0, 0.0);
+  // Light load first: the rate stays at base, so heartbeats carry the time.
+  feed(samples, &telemetry, 2.5, 0.0, 5.0, 1.0);
+  feed(samples, &telemetry, 1.0, 0.0);
   std::uint64_t first_bloated_id = feed(samples, &telemetry, 1.5, 100.0);
   wait_for_samples_used(fixture.instance, first_bloated_id + 30);
 

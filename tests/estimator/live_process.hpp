@@ -47,6 +47,8 @@ class EstimatorProcess {
 
   void signal(int number) const { ::kill(pid_, number); }
 
+  pid_t pid() const { return pid_; }
+
   bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
 
   // Waits for the process to end; its exit status, 128 + signal for a
