@@ -255,11 +255,15 @@ TEST_CASE("live estimator restores after kill and reboot and skips stale samples
 
 TEST_CASE("live estimator keeps its config when a reload is invalid") {
   LiveFixture fixture;
-  SampleFeeder samples(fixture.instance);
   TelemetryFeeder telemetry(fixture.instance);
   EstimatorProcess process(fixture.program, fixture.config_path, fixture.log_path);
   wait_for_object(object_name(fixture.instance, "decisions"));
-  feed(samples, &telemetry, 1.0, 0.0);
+
+  // The prober starts after the estimator, which retries attaching.
+  SampleFeeder samples(fixture.instance);
+  feed(samples, &telemetry, 1.5, 0.0);
+  wait_for_samples_used(fixture.instance, 20);
+  CHECK(fixture.log().find("samples ring not available, retrying every second") != std::string::npos);
 
   std::string text = wan_config_text({}, fixture.instance, 3, fixture.state_path);
   text.replace(text.find("max_rate_mbps = 200"), 19, "max_rate_mbps = 5");
