@@ -86,6 +86,9 @@ void RateLaw::retune(const DirectionRateConfig& direction) {
 
 double RateLaw::cut_target_bps(const RateInputs& inputs, const EstimatorConfig& config, RateAction& action) const {
   if (!inputs.achieved_bps.has_value()) {
+    // NOTE: without telemetry the estimator cannot tell our queue from a slower
+    // path, so a delay that stays high is cut again every refractory period
+    // and can take the rate down to the RED floor.
     action = RateAction::cut_delay_only;
     return rate_bps_ * drain_share(inputs.queue_delta_us, config);
   }
