@@ -23,11 +23,7 @@ Egress::Egress(const ProberConfig& config, std::uint16_t identifier)
 void Egress::open_kind(SocketKind kind) {
   std::vector<ProbeSocket> opened;
   for (std::uint8_t family : families_) {
-    ProbeSocket socket = ProbeSocket::open(family, kind, options_);
-    if (kind == SocketKind::raw) {
-      socket.set_identifier(identifier_);
-    }
-    opened.push_back(std::move(socket));
+    opened.push_back(ProbeSocket::open(family, kind, options_, identifier_));
   }
   sockets_ = std::move(opened);
   kind_ = kind;

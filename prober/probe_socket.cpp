@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <linux/errqueue.h>
+#include <linux/filter.h>
 #include <linux/icmp.h>
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "mono_time.hpp"
 
@@ -86,6 +88,46 @@ void set_icmp_filter(int fd, std::uint8_t family) {
   }
 }
 
+// Accepts only ICMP errors (their quote is checked later) and messages that
+// carry our identifier, so that replies to other programs' pings are dropped
+// in the kernel. On a raw IPv4 socket the datagram starts with the IP
+// header, whose length the program loads first; ICMPv6 sockets deliver
+// the ICMPv6 message alone.
+void set_identifier_filter(int fd, std::uint8_t family, std::uint16_t identifier) {
+  constexpr std::uint32_t kAccept = 0xffff'ffff;
+  constexpr std::uint32_t kDrop = 0;
+  std::vector<sock_filter> program;
+  if (family == AF_INET) {
+    program = {
+        BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),                      // X = IP header length
+        BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0),                       // A = ICMP type
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kIcmpDestinationUnreachable, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kIcmpTimeExceeded, 3, 0),
+        BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4),                       // A = identifier
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, identifier, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, kDrop),
+        BPF_STMT(BPF_RET | BPF_K, kAccept),
+    };
+  } else {
+    program = {
+        BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),                       // A = ICMPv6 type
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kIcmp6DestinationUnreachable, 5, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kIcmp6PacketTooBig, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kIcmp6TimeExceeded, 3, 0),
+        BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),                       // A = identifier
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, identifier, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, kDrop),
+        BPF_STMT(BPF_RET | BPF_K, kAccept),
+    };
+  }
+  sock_fprog filter{static_cast<unsigned short>(program.size()), program.data()};
+  if (::setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof(filter)) != 0) {
+    int error_number = errno;
+    throw SocketError("cannot attach the identifier filter (SO_ATTACH_FILTER): " + errno_text(error_number),
+                      error_number);
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(SocketKind kind) { return kind == SocketKind::raw ? "raw" : "unprivileged"; }
@@ -122,7 +164,8 @@ struct ProbeSocket::Buffers {
 ProbeSocket::ProbeSocket(int fd, std::uint8_t family, SocketKind kind)
     : fd_(fd), family_(family), kind_(kind), buffers_(std::make_unique<Buffers>()) {}
 
-ProbeSocket ProbeSocket::open(std::uint8_t family, SocketKind kind, const SocketOptions& options) {
+ProbeSocket ProbeSocket::open(std::uint8_t family, SocketKind kind, const SocketOptions& options,
+                              std::uint16_t identifier) {
   int type = kind == SocketKind::raw ? SOCK_RAW : SOCK_DGRAM;
   int protocol = family == AF_INET6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP};
   int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
@@ -138,6 +181,7 @@ ProbeSocket ProbeSocket::open(std::uint8_t family, SocketKind kind, const Socket
   }
 
   ProbeSocket socket(fd, family, kind);
+  socket.identifier_ = identifier;
   socket.apply_options(options);
   return socket;
 }
@@ -145,6 +189,7 @@ ProbeSocket ProbeSocket::open(std::uint8_t family, SocketKind kind, const Socket
 void ProbeSocket::apply_options(const SocketOptions& options) {
   if (kind_ == SocketKind::raw) {
     set_icmp_filter(fd_, family_);
+    set_identifier_filter(fd_, family_, identifier_);
   } else if (family_ == AF_INET) {
     set_int_option(fd_, IPPROTO_IP, IP_RECVERR, 1, "IP_RECVERR");
   } else {

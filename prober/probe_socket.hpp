@@ -3,8 +3,10 @@
 // socket, allowed by net.ipv4.ping_group_range, echo only). Both get kernel
 // receive timestamps (SO_TIMESTAMPNS) and may be bound to an interface, a
 // source address and a firewall mark, so probes leave through the WAN being
-// measured. A raw socket filters ICMP types in the kernel (ICMP_FILTER,
-// ICMP6_FILTER) so unrelated ICMP traffic does not wake the prober.
+// measured. A raw socket filters in the kernel, by ICMP type (ICMP_FILTER,
+// ICMP6_FILTER) and by echo identifier (a classic BPF socket filter), so
+// that unrelated ICMP traffic, other programs' pings included, does not
+// wake the prober.
 #pragma once
 
 #include <sys/socket.h>
@@ -52,8 +54,10 @@ struct Received {
 class ProbeSocket {
  public:
   // Opens and sets up the socket; throws SocketError naming the step, the
-  // option value and the errno text.
-  static ProbeSocket open(std::uint8_t family, SocketKind kind, const SocketOptions& options);
+  // option value and the errno text. A raw socket sends and accepts
+  // `identifier`; an unprivileged one gets its identifier from the kernel.
+  static ProbeSocket open(std::uint8_t family, SocketKind kind, const SocketOptions& options,
+                          std::uint16_t identifier);
 
   ProbeSocket(ProbeSocket&& other) noexcept;
   ProbeSocket& operator=(ProbeSocket&& other) noexcept;
@@ -70,7 +74,6 @@ class ProbeSocket {
   // The identifier replies carry: ours on a raw socket, the one the kernel
   // assigned on an unprivileged socket.
   std::uint16_t identifier() const { return identifier_; }
-  void set_identifier(std::uint16_t identifier) { identifier_ = identifier; }
 
   // Sends one request. Returns 0 or the errno of the failure.
   int send(const IpAddress& destination, std::span<const std::uint8_t> message);
