@@ -234,6 +234,8 @@ class SyntheticPipeline {
     status.probes_sent = probes_sent(index);
     status.replies = probes_sent(index) - 1;
     status.timeouts = 1;
+    status.send_errors = 2;
+    status.sockets_open = 1;
     status.reflector_count = kSyntheticReflectors;
     for (int reflector = 0; reflector < kSyntheticReflectors; ++reflector) {
       ReflectorHealth& health = status.reflectors[reflector];
