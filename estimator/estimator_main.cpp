@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto log = make_stage_logger("estimator", config.instance);
+  auto log = make_stage_logger("estimator", config.instance, config.logging);
   estimator::install_signal_handlers();
   try {
     estimator::LiveEstimator live(std::move(config), recreate, log);

@@ -9,6 +9,7 @@
 #include "process_signals.hpp"
 #include "record_fields.hpp"
 #include "record_traits.hpp"
+#include "service_notify.hpp"
 #include "state_file.hpp"
 #include "time_weight.hpp"
 
@@ -324,8 +325,12 @@ int LiveEstimator::run() {
   last_input_ns_ = start_ns;
   next_state_save_ns_ = start_ns + s_to_ns(config_.estimator.state_save_s);
   publish_status(start_ns);
+  service::ready("estimating");
 
   while (!stop_requested()) {
+    // The loop wakes at least every kMaxSleep, so the watchdog stops only
+    // when the loop itself is stuck.
+    service::watchdog_ping();
     std::int64_t now_ns = monotonic_now_ns();
     if (take_reload_request()) {
       reload();
@@ -363,6 +368,7 @@ int LiveEstimator::run() {
     wait_for_input();
   }
 
+  service::stopping("stopping");
   std::int64_t now_ns = monotonic_now_ns();
   publish_status(now_ns);
   save_state(now_ns);
