@@ -13,11 +13,11 @@ import wanctl_run
 
 KILLED = ["estimator", "actuator", "prober"]
 BASE_MBPS = {"download": 38.0, "upload": 9.5}
-# A restarted actuator must take over the rate the shaper has; in the 5 s
-# after its kill the rate may move only as the estimator moves it, a little,
-# never back to the base rate.
+# A restarted actuator must take over the rate the shaper has. In the 5 s
+# after its kill the estimator may raise the rate as usual while latency is
+# low, but a reset to the base rate would cross the midpoint between the rate
+# before the kill and the base rate.
 AFTER_KILL_S = 5.0
-MAX_RISE_AFTER_KILL = 1.15
 LOW_PHASE_P95_LIMIT_MS = 60.0
 
 
@@ -53,7 +53,8 @@ class RestartUnderLoadRun(unittest.TestCase):
                 self.assertTrue(after)
                 rate_before = before[-1][1]
                 self.assertLess(rate_before, BASE_MBPS[direction], "the estimator never cut after the drop")
-                self.assertLessEqual(max(rate for _, rate in after), rate_before * MAX_RISE_AFTER_KILL)
+                midpoint = (rate_before + BASE_MBPS[direction]) / 2
+                self.assertLess(max(rate for _, rate in after), midpoint)
                 self.assertGreater(min(rate for _, rate in after), 0.0)
 
     def test_no_decision_applied_twice(self):
