@@ -3,7 +3,8 @@
 //
 //   prober_bench cpu [SECONDS]      CPU time at 20 probes/s, scaled to one hour,
 //                                   with the veth receive path in NAPI threads
-//                                   and then on a plain veth pair
+//                                   and then on a plain veth pair, and iputils
+//                                   ping's at the same rate for reference
 //   prober_bench max-rate           highest probe rate without loss on a veth pair
 //   prober_bench vs-ping [SECONDS]  median RTT against iputils ping on the same path
 //
@@ -125,9 +126,33 @@ int measure_cpu(int seconds, bool napi_threads) {
   return 0;
 }
 
+// The same measurement for iputils ping at the same rate, as a reference
+// for what one probe costs on this machine and kernel.
+int measure_ping_cpu(int seconds) {
+  TestNetwork network;
+  use_napi_threads(network);
+  int count = (seconds + 5) * 20;
+  LoggedProcess ping({"ip", "netns", "exec", network.prober_ns(), "ping", "-q", "-i", "0.05", "-c",
+                      std::to_string(count), reflector_v4(0)},
+                     "/tmp/wpr-bench-ping-" + std::to_string(::getpid()) + ".log");
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CpuTime start = cpu_time(ping.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  CpuTime end = cpu_time(ping.pid());
+
+  double schedstat_s = end.schedstat_s - start.schedstat_s;
+  std::printf("machine: %s\n", machine().c_str());
+  std::printf("cpu (iputils ping -i 0.05, veth receive in NAPI threads): %d s, %d probes\n", seconds, seconds * 20);
+  std::printf("cpu: schedstat %.4f s -> %.3f CPU-s per hour (%.1f us per probe)\n", schedstat_s,
+              schedstat_s * 3600.0 / seconds, schedstat_s * 1e6 / (seconds * 20.0));
+  std::fflush(stdout);
+  return 0;
+}
+
 int run_cpu(int seconds) {
   int status = measure_cpu(seconds, true);
-  return status != 0 ? status : measure_cpu(seconds, false);
+  status = status != 0 ? status : measure_cpu(seconds, false);
+  return status != 0 ? status : measure_ping_cpu(seconds);
 }
 
 struct RateResult {
