@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
 
-  auto logger = wanctl::make_stage_logger("prober", config.instance);
+  auto logger = wanctl::make_stage_logger("prober", config.instance, config.logging);
   logger->set_level(spdlog::level::from_str(log_level));
   try {
     wanctl::prober::Prober prober(config, logger);

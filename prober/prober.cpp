@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "service_notify.hpp"
 #include "icmp_message.hpp"
 #include "object_name.hpp"
 #include "privileges.hpp"
@@ -201,8 +202,12 @@ int Prober::run() {
              prober.interface.empty() ? "" : ", interface " + prober.interface,
              prober.fwmark == 0 ? "" : ", fwmark " + std::to_string(prober.fwmark), samples_->name(),
              samples_->epoch());
+  service::ready("probing");
 
   while (!stop_) {
+    // The loop wakes at least once per housekeeping interval, so the
+    // watchdog stops only when the loop itself is stuck.
+    service::watchdog_ping();
     std::int64_t now_ns = monotonic_now_ns();
     samples_->heartbeat(now_ns);
     status_block_->heartbeat(now_ns);
@@ -218,6 +223,7 @@ int Prober::run() {
     wait_for_events(next_wake_ns());
   }
 
+  service::stopping("stopping");
   std::int64_t now_ns = monotonic_now_ns();
   publish_status(now_ns);
   log_->info("stopping on {}: {} probes sent, {} replies, {} timeouts, {} errors", stop_reason_,
