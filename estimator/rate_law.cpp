@@ -93,6 +93,10 @@ double RateLaw::cut_target_bps(const RateInputs& inputs, const EstimatorConfig& 
     return rate_bps_ * drain_share(inputs.queue_delta_us, config);
   }
   if (*inputs.achieved_bps < config.low_load_share * rate_bps_) {
+    // NOTE: after a capacity drop the achieved rate sits at the new capacity,
+    // far below the shaper rate, so the drop also lands here; cuts then stop
+    // at 0.75 of the episode's starting rate while the bottleneck's buffer
+    // fills (testbed step-capacity: held at 31 Mbit/s over a 15 Mbit/s link).
     action = RateAction::cut_low_load;
     return episode_start_bps_ * low_load_factor(inputs.queue_delta_us, config);
   }
