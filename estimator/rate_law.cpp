@@ -92,11 +92,13 @@ double RateLaw::cut_target_bps(const RateInputs& inputs, const EstimatorConfig& 
     action = RateAction::cut_delay_only;
     return rate_bps_ * drain_share(inputs.queue_delta_us, config);
   }
-  if (*inputs.achieved_bps < config.low_load_share * rate_bps_) {
-    // NOTE: after a capacity drop the achieved rate sits at the new capacity,
-    // far below the shaper rate, so the drop also lands here; cuts then stop
-    // at 0.75 of the episode's starting rate while the bottleneck's buffer
-    // fills (testbed step-capacity: held at 31 Mbit/s over a 15 Mbit/s link).
+  // After a capacity drop the achieved rate sits at the new capacity, far
+  // below the shaper rate, just as it does at low load. What tells them apart
+  // is the queue: someone else's queue gives a steady delay, while ours keeps
+  // growing between cuts because we still send faster than the link drains.
+  double queue_growth_us = inputs.queue_delta_us - last_cut_queue_delta_us_;
+  bool own_queue_growing = queue_growth_us > config.bloat_delta_ms * 1000.0;
+  if (*inputs.achieved_bps < config.low_load_share * rate_bps_ && !own_queue_growing) {
     action = RateAction::cut_low_load;
     return episode_start_bps_ * low_load_factor(inputs.queue_delta_us, config);
   }
@@ -170,6 +172,7 @@ RateAction RateLaw::step(const RateInputs& inputs, const DirectionRateConfig& di
     if (!in_episode_) {
       in_episode_ = true;
       episode_start_bps_ = rate_bps_;
+      last_cut_queue_delta_us_ = inputs.queue_delta_us;
     }
     floor_bps = state_floor_bps(CongestionState::red, direction);
     if (inputs.now_ns >= refractory_until_ns_) {
@@ -178,6 +181,7 @@ RateAction RateLaw::step(const RateInputs& inputs, const DirectionRateConfig& di
       if (target_bps < rate_bps_) {
         rate_bps_ = target_bps;
         refractory_until_ns_ = inputs.now_ns + s_to_ns(config.refractory_s);
+        last_cut_queue_delta_us_ = inputs.queue_delta_us;
         action = cut;
       }
     }

@@ -93,6 +93,7 @@ class RateLaw {
   double rate_bps_ = 0.0;
   bool in_episode_ = false;        // bufferbloat or RED since the last step without
   double episode_start_bps_ = 0.0; // rate when the episode began
+  double last_cut_queue_delta_us_ = 0.0;  // queue delay at the episode's start or its last cut
   std::int64_t refractory_until_ns_ = std::numeric_limits<std::int64_t>::min();
   bool refractory_at_first_step_ = false;  // set by restore()
 };

@@ -415,6 +415,33 @@ TEST_CASE("delay rise at low load never collapses the rate") {
   CHECK(min_rate(run.decisions, kDown) == doctest::Approx(75e6).epsilon(0.005));
 }
 
+TEST_CASE("capacity drop keeps cutting while our queue grows") {
+  TempDir dir;
+  TraceSpec spec;
+  spec.reflectors = timestamp_reflectors();
+  spec.duration_s = 40.0;
+  // From 20 s the link carries 15 Mbit/s and our queue grows by 200 ms per
+  // second, as a bottleneck's buffer does while the shaper is above capacity.
+  spec.queue = [](double t_s, int) {
+    return t_s >= 20.0 ? QueueDelay{0.0, (t_s - 20.0) * 200.0} : QueueDelay{};
+  };
+  spec.achieved_mbps = [](double t_s) { return std::array<double, 2>{t_s >= 20.0 ? 15.0 : 90.0, 1.0}; };
+
+  ReplayRun run = replay_trace(make_config(), make_trace(spec), dir);
+
+  // A limit of 0.75 of the episode's start would hold the rate at 75 Mbit/s.
+  std::optional<double> below_capacity_s;
+  std::int64_t start_ns = run.decisions.front().time_mono_ns;
+  for (const DecisionRow& row : run.decisions) {
+    if (row.directions[kDown].rate_bps <= 15'000'000) {
+      below_capacity_s = static_cast<double>(row.time_mono_ns - start_ns) / 1e9;
+      break;
+    }
+  }
+  REQUIRE(below_capacity_s.has_value());
+  CHECK(*below_capacity_s < 26.0);
+}
+
 TEST_CASE("delay rise just above the threshold at low load cuts gently") {
   TempDir dir;
   TraceSpec spec;
