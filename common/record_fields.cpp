@@ -274,6 +274,8 @@ std::vector<Field> record_fields(const SteeringStatus& status) {
     fields.add(p + "health_since_ns", wan.health_since_ns);
     fields.add_text(p + "estimator_state", to_string(wan.estimator_state));
     fields.add(p + "delay_us", wan.delay_us);
+    fields.add(p + "reflectors_delayed", wan.reflectors_delayed);
+    fields.add(p + "reflectors_measured", wan.reflectors_measured);
     fields.add(p + "drop_rate_per_s", wan.drop_rate_per_s);
     fields.add(p + "queue_delay_us", wan.queue_delay_us);
     fields.add(p + "backlog_bytes", wan.backlog_bytes);

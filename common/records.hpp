@@ -205,7 +205,7 @@ enum class WanHealth : std::uint8_t {
   unknown = 0,  // no assessment yet
   green = 1,    // delay near baseline
   yellow = 2,   // delay elevated, or the estimator is past YELLOW, without a second signal
-  red = 3,      // delay elevated together with CAKE drops or a standing queue
+  red = 3,      // delay elevated, confirmed by most reflectors, CAKE drops or a standing queue
   stale = 4,    // status or telemetry older than the staleness limit, or missing
   stalled = 5,  // the estimator reports STALL: no replies from any reflector
 };
@@ -222,7 +222,8 @@ struct SteeringWan {
   std::uint32_t backlog_bytes;      // larger shaper backlog of the two directions
   WanHealth health;
   CongestionState estimator_state;  // worse state of the two directions
-  std::uint8_t reserved[2];
+  std::uint8_t reflectors_measured; // reflectors with a baseline in the estimator's status
+  std::uint8_t reflectors_delayed;  // of those, reflectors whose RTT delta reaches red_delay_ms
 };
 static_assert(sizeof(SteeringWan) == 120);
 

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <limits>
 
+#include "logging_config.hpp"
 #include "object_name.hpp"
 
 namespace wanctl {
@@ -21,6 +22,10 @@ namespace {
 //   above it is a standing queue.
 // red_backlog_kbytes 30: the queue signal for shapers that report no delay
 //   (RouterOS): 20 full-size packets, 24 ms at 10 Mbit/s.
+// red_reflector_share 0.6: a delay rise upstream (the ISP's network, a
+//   longer path) leaves the local queue empty but shows on every reflector,
+//   while one misbehaving reflector stays a minority (the share needs 2 of
+//   3 or 3 of 4).
 // drop_rate_tau_s 1: smooths the counters of a 100 ms telemetry interval
 //   into a per-second rate without hiding a change for longer than a second.
 // activation_s 4: longer than a burst that the shaper absorbs (a page load,
@@ -72,6 +77,7 @@ void read_thresholds(ConfigReader& reader, SteeringThresholds& thresholds) {
   thresholds.red_drop_rate_per_s = reader.number("thresholds.red_drop_rate_per_s", 1.0, 0.01, 1e6);
   thresholds.red_queue_delay_ms = reader.number("thresholds.red_queue_delay_ms", 5.0, 0.1, 10000.0);
   thresholds.red_backlog_kbytes = reader.integer("thresholds.red_backlog_kbytes", 30, 1, 1'000'000);
+  thresholds.red_reflector_share = reader.number("thresholds.red_reflector_share", 0.6, 0.5, 1.0);
   thresholds.drop_rate_tau_s = reader.number("thresholds.drop_rate_tau_s", 1.0, 0.05, 60.0);
 
   if (thresholds.yellow_delay_ms >= thresholds.red_delay_ms) {
@@ -82,7 +88,12 @@ void read_thresholds(ConfigReader& reader, SteeringThresholds& thresholds) {
 
 void read_linux_rule(ConfigReader& reader, LinuxRuleConfig& rule) {
   std::string families = reader.choice("action.linux.families", "both", {"ipv4", "ipv6", "both"});
-  rule.families = families == "ipv4" ? RuleFamilies::ipv4 : families == "ipv6" ? RuleFamilies::ipv6 : RuleFamilies::both;
+  rule.families = RuleFamilies::both;
+  if (families == "ipv4") {
+    rule.families = RuleFamilies::ipv4;
+  } else if (families == "ipv6") {
+    rule.families = RuleFamilies::ipv6;
+  }
 
   bool has_fwmark = reader.has("action.linux.fwmark");
   bool has_dscp = reader.has("action.linux.dscp");
@@ -271,6 +282,7 @@ SteeringConfig read_steering_config(ConfigReader& reader) {
 
   read_thresholds(reader, config.thresholds);
   read_action(reader, config);
+  read_logging_config(reader, config.logging);
 
   reader.report_unknown_keys();
   return config;

@@ -1,8 +1,8 @@
 // The steering file: one per site, separate from the WAN files. It names the
-// primary and alternate WAN instances, the thresholds that turn their signals
-// into GREEN / YELLOW / RED, the hysteresis in seconds, and the action that
-// moves latency-sensitive traffic (a RouterOS mangle rule or a Linux policy
-// routing rule).
+// primary and alternate WAN instances and the thresholds that turn their
+// signals into GREEN / YELLOW / RED. It sets the hysteresis in seconds and
+// the action that moves latency-sensitive traffic (a RouterOS mangle rule or
+// a Linux policy routing rule).
 //
 // The steering process and the config checker both read it through
 // read_steering_config(), so they report the same errors for the same file.
@@ -13,6 +13,7 @@
 
 #include "actuator_config.hpp"
 #include "config_reader.hpp"
+#include "logging.hpp"
 
 namespace wanctl {
 
@@ -24,7 +25,8 @@ struct SteeringThresholds {
   double red_drop_rate_per_s = 1.0;
   double red_queue_delay_ms = 5.0;
   std::int64_t red_backlog_kbytes = 30;
-  double drop_rate_tau_s = 1.0;  // time constant of the smoothed CAKE drop rate
+  double red_reflector_share = 0.6;  // share of reflectors whose RTT delta must reach red_delay_ms
+  double drop_rate_tau_s = 1.0;      // time constant of the smoothed CAKE drop rate
 };
 
 enum class SteeringActionKind { linux_rule, routeros_mangle };
@@ -38,7 +40,10 @@ struct LinuxRuleConfig {
   std::uint32_t fwmark = 0;
   std::uint32_t fwmask = 0xffffffff;
   std::uint8_t dscp = 0;             // 1 to 63; the rule matches TOS byte dscp << 2
-  std::uint32_t table = 0;           // the alternate WAN's routing table
+  // The alternate WAN's routing table. It must route the local networks as
+  // well, because replies to steered traffic carry the same mark or DSCP
+  // and meet the rule on their way in.
+  std::uint32_t table = 0;
   std::uint32_t priority = 0;        // rule preference; must come before "main" (32766)
   RuleFamilies families = RuleFamilies::both;
 };
@@ -70,6 +75,8 @@ struct SteeringConfig {
   std::int64_t verify_interval_s = 10;   // re-read the device to find changes made outside wanctl
   LinuxRuleConfig linux_rule;
   MangleRuleConfig mangle;
+
+  LogOptions logging;  // the [logging] table, as in WAN files
 };
 
 // Reads and validates the file; throws ConfigError listing every problem.

@@ -1,5 +1,7 @@
 #include "assessment.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "record_fields.hpp"
@@ -29,10 +31,25 @@ std::string stale_reason(const WanSignals& signals, std::int64_t stale_after_ns)
                 limit_s);
 }
 
-// "delay 65.0 ms, 3.2 drops/s, queue 7.1 ms" with the queue as backlog when
-// the shaper reports no sojourn delay.
-std::string describe_signals(const WanSignals& signals) {
-  std::string text = format("delay %.1f ms, %.1f drops/s", signals.delay_us / 1000.0, signals.drop_rate_per_s);
+int count_delayed_reflectors(const WanSignals& signals, double red_delay_ms) {
+  int delayed = 0;
+  for (int r = 0; r < signals.reflectors_measured; ++r) {
+    delayed += signals.reflector_delta_us[r] / 1000.0 >= red_delay_ms ? 1 : 0;
+  }
+  return delayed;
+}
+
+bool reflectors_agree(int delayed, int measured, double share) {
+  int needed = std::max(2, static_cast<int>(std::ceil(share * measured - 1e-9)));
+  return measured >= 2 && delayed >= needed;
+}
+
+// "delay 65.0 ms, 3/4 reflectors, 3.2 drops/s, queue 7.1 ms" with the queue
+// as backlog when the shaper reports no sojourn delay.
+std::string describe_signals(const WanSignals& signals, int reflectors_delayed) {
+  std::string text = format("delay %.1f ms, ", signals.delay_us / 1000.0) + std::to_string(reflectors_delayed) + "/" +
+                     std::to_string(signals.reflectors_measured) +
+                     format(" reflectors, %.1f drops/s", signals.drop_rate_per_s);
   if (signals.queue_delay_us >= 0) {
     text += format(", queue %.1f ms", signals.queue_delay_us / 1000.0);
   } else {
@@ -45,10 +62,10 @@ std::string describe_signals(const WanSignals& signals) {
 
 Assessment assess(const WanSignals& signals, const SteeringThresholds& thresholds, std::int64_t stale_after_ns) {
   if (!signals.fresh) {
-    return {WanHealth::stale, stale_reason(signals, stale_after_ns)};
+    return {WanHealth::stale, stale_reason(signals, stale_after_ns), 0};
   }
   if (signals.estimator_state == CongestionState::stall) {
-    return {WanHealth::stalled, "estimator reports STALL: no replies from any reflector"};
+    return {WanHealth::stalled, "estimator reports STALL: no replies from any reflector", 0};
   }
 
   double delay_ms = signals.delay_us / 1000.0;
@@ -59,19 +76,21 @@ Assessment assess(const WanSignals& signals, const SteeringThresholds& threshold
                             ? signals.queue_delay_us / 1000.0 >= thresholds.red_queue_delay_ms
                             : static_cast<double>(signals.backlog_bytes) >= thresholds.red_backlog_kbytes * 1000.0;
   bool estimator_red = congestion_severity(signals.estimator_state) >= congestion_severity(CongestionState::soft_red);
+  int delayed = count_delayed_reflectors(signals, thresholds.red_delay_ms);
+  bool agreement = reflectors_agree(delayed, signals.reflectors_measured, thresholds.red_reflector_share);
 
-  std::string values = describe_signals(signals);
-  if (delay_red && (dropping || standing_queue)) {
-    return {WanHealth::red, values};
+  std::string values = describe_signals(signals, delayed);
+  if (delay_red && (agreement || dropping || standing_queue)) {
+    return {WanHealth::red, values, delayed};
   }
   if (delay_yellow || estimator_red) {
-    std::string why = delay_red ? "; no drops or standing queue to confirm RED" : "";
+    std::string why = delay_red ? "; not confirmed by reflectors, drops or a standing queue" : "";
     if (estimator_red && !delay_yellow) {
       why = std::string("; estimator state ") + std::string(to_string(signals.estimator_state));
     }
-    return {WanHealth::yellow, values + why};
+    return {WanHealth::yellow, values + why, delayed};
   }
-  return {WanHealth::green, values};
+  return {WanHealth::green, values, delayed};
 }
 
 }  // namespace wanctl

@@ -51,10 +51,10 @@ int main(int argc, char** argv) {
   CLI::App app{"wanctl-steering: moves latency-sensitive traffic to the healthier of two WANs"};
   std::string config_path;
   bool recreate = false;
-  std::string log_level = "info";
+  std::string log_level;
   app.add_option("--config", config_path, "steering configuration file (TOML)")->required();
   app.add_flag("--recreate", recreate, "recreate a steering status block whose layout does not match this build");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn or error")
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error; overrides [logging] level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   CLI11_PARSE(app, argc, argv);
 
@@ -66,8 +66,15 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto logger = wanctl::make_stage_logger("steering", config.site);
-  logger->set_level(spdlog::level::from_str(log_level));
+  if (!log_level.empty()) {
+    config.logging.level = spdlog::level::from_str(log_level);
+  }
+  try {
+    wanctl::make_stage_logger("steering", config.site, config.logging);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "wanctl-steering: %s\n", error.what());
+    return 1;
+  }
   install_signal_handlers();
 
   try {

@@ -283,6 +283,8 @@ void SteeringService::publish(const CoreStep& step, std::int64_t now_ns) {
     wan.backlog_bytes = view.signals.backlog_bytes;
     wan.health = view.assessment.health;
     wan.estimator_state = view.signals.estimator_state;
+    wan.reflectors_measured = static_cast<std::uint8_t>(view.signals.reflectors_measured);
+    wan.reflectors_delayed = static_cast<std::uint8_t>(view.assessment.reflectors_delayed);
   }
   history_.fill(status);
   writer_.publish(status);

@@ -43,6 +43,12 @@ WanSignals SignalTracker::update(const WanReadings& readings, std::int64_t now_n
       }
       signals.delay_us = std::max(signals.delay_us, direction.smoothed_delta_us);
     }
+    std::uint32_t count = std::min<std::uint32_t>(status.reflector_count, kMaxReflectors);
+    for (std::uint32_t r = 0; r < count; ++r) {
+      if (status.reflectors[r].has_baseline != 0) {
+        signals.reflector_delta_us[signals.reflectors_measured++] = status.reflectors[r].delta_rtt_us;
+      }
+    }
   }
 
   if (readings.telemetry) {

@@ -12,8 +12,8 @@
 
 namespace wanctl {
 
-// What was read from a WAN's two blocks in one cycle; empty when the block
-// has no record yet.
+// The records read from a WAN's two blocks in one cycle; empty when the
+// block has no record yet.
 struct WanReadings {
   std::optional<BlockSnapshot<EstimatorStatus>> status;
   std::optional<BlockSnapshot<LinkTelemetry>> telemetry;
@@ -28,6 +28,8 @@ struct WanSignals {
 
   CongestionState estimator_state = CongestionState::green;  // worse of the two directions
   std::int32_t delay_us = 0;           // larger smoothed delay delta of the two directions
+  int reflectors_measured = 0;         // reflectors with a baseline, the first entries of reflector_delta_us
+  std::int32_t reflector_delta_us[kMaxReflectors] = {};  // latest RTT minus baseline of each
   double drop_rate_per_s = 0.0;        // CAKE drops per second, both directions, smoothed
   std::int32_t queue_delay_us = -1;    // larger CAKE average sojourn delay, -1 if unknown
   std::uint32_t backlog_bytes = 0;     // larger shaper backlog of the two directions

@@ -10,7 +10,8 @@ namespace {
 
 constexpr std::int64_t kStaleAfterNs = 3'000'000'000;
 
-WanSignals fresh_signals(double delay_ms, double drops_per_s, std::int32_t queue_delay_us) {
+WanSignals fresh_signals(double delay_ms, double drops_per_s, std::int32_t queue_delay_us, int reflectors = 0,
+                         int reflectors_delayed = 0) {
   WanSignals signals;
   signals.has_status = true;
   signals.has_telemetry = true;
@@ -20,6 +21,10 @@ WanSignals fresh_signals(double delay_ms, double drops_per_s, std::int32_t queue
   signals.delay_us = static_cast<std::int32_t>(delay_ms * 1000);
   signals.drop_rate_per_s = drops_per_s;
   signals.queue_delay_us = queue_delay_us;
+  signals.reflectors_measured = reflectors;
+  for (int r = 0; r < reflectors; ++r) {
+    signals.reflector_delta_us[r] = r < reflectors_delayed ? static_cast<std::int32_t>(2000 * delay_ms) : 500;
+  }
   return signals;
 }
 
@@ -71,7 +76,31 @@ TEST_CASE("assessment uses backlog when the shaper reports no delay") {
   signals.backlog_bytes = 30'000;
   Assessment red = assess(signals, thresholds, kStaleAfterNs);
   CHECK(red.health == WanHealth::red);
-  CHECK(red.reason == "delay 40.0 ms, 0.0 drops/s, backlog 30 kB");
+  CHECK(red.reason == "delay 40.0 ms, 0/0 reflectors, 0.0 drops/s, backlog 30 kB");
+}
+
+TEST_CASE("assessment counts agreeing reflectors as confirmation") {
+  SteeringThresholds thresholds;  // share 0.6, at least two
+  struct Case {
+    int reflectors;
+    int delayed;
+    WanHealth expected;
+  };
+  const Case cases[] = {
+      {4, 4, WanHealth::red},    {4, 3, WanHealth::red},    {4, 2, WanHealth::yellow},
+      {3, 2, WanHealth::red},    {3, 1, WanHealth::yellow}, {2, 2, WanHealth::red},
+      {2, 1, WanHealth::yellow}, {1, 1, WanHealth::yellow}, {0, 0, WanHealth::yellow},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.reflectors);
+    CAPTURE(c.delayed);
+    Assessment assessment = assess(fresh_signals(50.0, 0.0, 500, c.reflectors, c.delayed), thresholds, kStaleAfterNs);
+    CHECK(assessment.health == c.expected);
+    CHECK(assessment.reflectors_delayed == c.delayed);
+  }
+
+  // Reflectors agree, but the smoothed delay is below the RED threshold.
+  CHECK(assess(fresh_signals(20.0, 0.0, 500, 4, 4), thresholds, kStaleAfterNs).health == WanHealth::yellow);
 }
 
 TEST_CASE("assessment reports the estimator's own verdict as YELLOW") {

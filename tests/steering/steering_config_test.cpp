@@ -199,3 +199,9 @@ TEST_CASE("steering config load throws every error") {
     CHECK(std::string(error.what()).find("/nonexistent/steering.toml") == 0);
   }
 }
+
+TEST_CASE("steering config accepts the logging table") {
+  Read read = read_text(std::string(kLinuxFile) + "[logging]\nlevel = \"debug\"\n");
+  CHECK(read.errors.empty());
+  CHECK(read.config.logging.level == spdlog::level::debug);
+}

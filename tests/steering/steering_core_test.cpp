@@ -47,18 +47,40 @@ TEST_CASE("steers within activation time plus one sample") {
   CHECK(transition.reason.find("GREEN") != std::string::npos);
 }
 
-TEST_CASE("delay alone never steers") {
+TEST_CASE("one delayed reflector never steers") {
   SteeringHarness harness;
   auto delayed = [](std::uint64_t) -> std::optional<WanSample> {
     WanSample sample;
-    sample.delay_ms = 90.0;  // e.g. one misbehaving reflector while the link itself is idle
+    sample.delay_ms = 90.0;  // one misbehaving reflector of four while the link itself is idle
     sample.state = CongestionState::red;
+    sample.reflectors_delayed = 1;
     return sample;
   };
   CoreStep step = harness.run(60.0, delayed, always_healthy);
   CHECK(step.wans[kPrimary].assessment.health == WanHealth::yellow);
+  CHECK(step.wans[kPrimary].assessment.reason.find("1/4 reflectors") != std::string::npos);
   CHECK_FALSE(harness.steered());
   CHECK(harness.transitions().empty());
+}
+
+TEST_CASE("delay on every reflector steers without a local queue") {
+  // Congestion upstream of the shaper: the path's delay rises, the local
+  // queue stays empty and CAKE drops nothing.
+  SteeringHarness harness;
+  auto upstream = [](std::uint64_t) -> std::optional<WanSample> {
+    WanSample sample;
+    sample.delay_ms = 60.0;
+    sample.state = CongestionState::soft_red;
+    sample.reflectors_delayed = 4;
+    return sample;
+  };
+  std::int64_t start_ns = harness.now_ns() + kTickNs;
+  CoreStep first = harness.tick(upstream(1), healthy());
+  CHECK(first.wans[kPrimary].assessment.health == WanHealth::red);
+  harness.run(kActivationSeconds + 0.5, upstream, always_healthy);
+  REQUIRE(harness.transitions().size() == 1);
+  double after_s = static_cast<double>(harness.transitions()[0].time_ns - start_ns) * 1e-9;
+  CHECK(after_s <= kActivationSeconds + 0.1 + 1e-6);
 }
 
 TEST_CASE("drops alone never steer") {

@@ -16,14 +16,15 @@ namespace wanctl::test {
 
 inline constexpr std::int64_t kTickNs = 100'000'000;  // 10 samples per second, as the estimator's status
 
-// A congested WAN: delay high, CAKE dropping and queueing. `drops_total`
-// grows by 20 per tick (200 drops/s).
+// A congested WAN: delay high on every reflector, CAKE dropping and
+// queueing. `drops_total` grows by 20 per tick (200 drops/s).
 inline WanSample congested(std::uint64_t tick) {
   WanSample sample;
   sample.delay_ms = 60.0;
   sample.state = CongestionState::red;
   sample.drops_total = 20 * tick;
   sample.queue_delay_us = 8000;
+  sample.reflectors_delayed = sample.reflectors;
   return sample;
 }
 

@@ -2,8 +2,6 @@
 // two WANs' blocks, the files of one site, and waiting for conditions.
 #pragma once
 
-#include <doctest/doctest.h>
-
 #include <atomic>
 #include <chrono>
 #include <fstream>

@@ -18,6 +18,8 @@ struct WanSample {
   std::uint64_t drops_total = 0;      // cumulative CAKE drops of the download direction
   std::int32_t queue_delay_us = 500;  // CAKE average sojourn delay
   std::uint32_t backlog_bytes = 0;
+  int reflectors = 4;                 // reflectors with a baseline
+  int reflectors_delayed = 0;         // of those, the first ones get an RTT delta of 2 * delay_ms, the rest 1 ms
 };
 
 class WanBlocks {
@@ -38,6 +40,14 @@ class WanBlocks {
       direction.delta_us = direction.smoothed_delta_us;
       direction.state = sample.state;
       direction.rate_bps = 50'000'000;
+    }
+    status.reflector_count = static_cast<std::uint32_t>(sample.reflectors);
+    for (int r = 0; r < sample.reflectors; ++r) {
+      ReflectorEstimate& reflector = status.reflectors[r];
+      reflector.reflector_id = static_cast<std::uint16_t>(r);
+      reflector.has_baseline = 1;
+      reflector.baseline_rtt_us = 20'000;
+      reflector.delta_rtt_us = r < sample.reflectors_delayed ? static_cast<std::int32_t>(2000.0 * sample.delay_ms) : 1000;
     }
     status_.publish(status);
     status_.heartbeat(time_ns);
