@@ -137,12 +137,17 @@ class Stage:
         self.backoff_s = FIRST_BACKOFF_S
         self.start()
 
+    def state(self):
+        if self.running():
+            return "running"
+        return "backoff" if self.wanted else "stopped"
+
     def status(self):
         return {
             "stage": self.stage,
             "site": self.site,
             "pid": self.process.pid if self.running() else None,
-            "state": "running" if self.running() else ("backoff" if self.wanted else "stopped"),
+            "state": self.state(),
             "uptime_s": round(self.uptime_s(), 1),
             "restarts": self.restarts,
             "last_exit": self.last_exit,
