@@ -9,6 +9,7 @@
 #include "mono_time.hpp"
 #include "object_name.hpp"
 #include "record_fields.hpp"
+#include "service_notify.hpp"
 
 namespace wanctl {
 namespace {
@@ -53,8 +54,10 @@ void SteeringService::run(const std::atomic<bool>& stop) {
                config_.alternate, action_->describe(), config_.activation_s, config_.recovery_s);
   auto interval = std::chrono::milliseconds(config_.interval_ms);
   auto next = MonoClock::now();
+  service::ready("steering");
   while (!stop.load(std::memory_order_relaxed)) {
     cycle(monotonic_now_ns());
+    service::watchdog_ping();
     next += interval;
     auto now = MonoClock::now();
     if (next < now) {
@@ -62,6 +65,7 @@ void SteeringService::run(const std::atomic<bool>& stop) {
     }
     std::this_thread::sleep_until(next);
   }
+  service::stopping("stopping");
   spdlog::info("stopped; the device keeps its state: {} {}", action_->describe(), rule_state(core_.steered()));
 }
 
@@ -187,6 +191,7 @@ void SteeringService::record_transition(bool steered, const CoreStep* step, cons
   WanHealth primary = step != nullptr ? step->wans[kPrimary].assessment.health : WanHealth::unknown;
   WanHealth alternate = step != nullptr ? step->wans[kAlternate].assessment.health : WanHealth::unknown;
   history_.add(make_transition(unix_now_ms(), steered, primary, alternate, reason));
+  service::status(steered ? "steered to " + config_.alternate : "on " + config_.primary);
   try {
     history_.save();
   } catch (const std::system_error& error) {

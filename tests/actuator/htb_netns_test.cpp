@@ -6,8 +6,6 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +16,7 @@
 #include "htb_class.hpp"
 #include "latest_block.hpp"
 #include "netns_support.hpp"
+#include "notify_listener.hpp"
 #include "object_name.hpp"
 #include "actuator_process.hpp"
 #include "process.hpp"
@@ -271,36 +270,20 @@ TEST_CASE("actuator binary notifies systemd") {
   test::ActuatorConfigFile config(instance, "[actuator]\nbackend = \"htb\"\n"
                                             "[actuator.upload]\ninterface = \"htb9\"\nclass = \"1:10\"\n");
 
-  // A datagram socket plays systemd's notification socket.
-  std::string socket_path = "/tmp/wanctl-notify-" + instance;
-  int listener = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  REQUIRE(listener >= 0);
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::snprintf(address.sun_path, sizeof(address.sun_path), "%s", socket_path.c_str());
-  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
-  timeval timeout{3, 0};
-  ::setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-
-  ::setenv("NOTIFY_SOCKET", socket_path.c_str(), 1);
+  test::NotifyListener listener("/tmp/wanctl-notify-" + instance);
+  ::setenv("NOTIFY_SOCKET", listener.path().c_str(), 1);
   std::string log_path = "/tmp/wanctl-actuator-test-" + instance + ".log";
   auto actuator = test::start_actuator(binary, {"--config", config.path}, log_path);
   ::unsetenv("NOTIFY_SOCKET");
 
   // Status lines may come first, while the actuator reads the shaper.
-  std::string text;
-  for (int i = 0; i < 10 && !contains(text, "READY=1"); ++i) {
-    char message[512] = {};
-    ssize_t received = ::recv(listener, message, sizeof(message) - 1, 0);
-    REQUIRE(received > 0);
-    text.assign(message, static_cast<std::size_t>(received));
-  }
+  std::string text = listener.read_until("READY=1");
   CHECK_MESSAGE(contains(text, "READY=1"), text);
   CHECK_MESSAGE(contains(text, "STATUS=upload ok"), text);
 
   actuator.kill(SIGTERM);
   CHECK(actuator.wait_for(3000ms) == 0);
-  ::close(listener);
-  std::remove(socket_path.c_str());
+  std::string stopping = listener.read_until("STOPPING=1");
+  CHECK_MESSAGE(contains(stopping, "STOPPING=1"), stopping);
   std::remove(log_path.c_str());
 }

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "fresh_namespace.hpp"
+#include "notify_listener.hpp"
 #include "steering_process.hpp"
 
 using namespace wanctl;
@@ -170,4 +171,29 @@ TEST_CASE("steering process reports every config error") {
   CHECK(result.err.find("site.alternate = \"wan1\": is the same WAN as site.primary") != std::string::npos);
   CHECK(result.err.find("steering.activation_s = 0: must be greater than 0 s") != std::string::npos);
   CHECK(result.err.find("steering.recovery_s = -5: must be greater than 0 s") != std::string::npos);
+}
+
+TEST_CASE("steering process notifies systemd of readiness, transitions and stop") {
+  fresh_namespace();
+  WanFeed feed;
+  SiteFiles files;
+  INFO("wanctl-steering log:\n" << read_file(files.log));
+  write_linux_config(files, feed);
+  NotifyListener listener("/tmp/wanctl-notify-" + files.site);
+
+  ::setenv("NOTIFY_SOCKET", listener.path().c_str(), 1);
+  ChildProcess steering = start_steering(files);
+  ::unsetenv("NOTIFY_SOCKET");
+
+  std::string ready = listener.read_until("READY=1");
+  CHECK_MESSAGE(ready.find("READY=1") != std::string::npos, ready);
+
+  feed.set_primary_congested(true);
+  std::string moved = listener.read_until("STATUS=steered to " + feed.alternate());
+  CHECK_MESSAGE(moved.find("STATUS=steered to " + feed.alternate()) != std::string::npos, moved);
+
+  steering.kill(SIGTERM);
+  CHECK(steering.wait_for(3000ms) == 0);
+  std::string stopping = listener.read_until("STOPPING=1");
+  CHECK_MESSAGE(stopping.find("STOPPING=1") != std::string::npos, stopping);
 }
