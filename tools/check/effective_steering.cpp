@@ -18,10 +18,14 @@ void print_steering_settings(SettingsPrinter& out, const SteeringConfig& config)
   out.table("thresholds");
   out.number("yellow_delay_ms", config.thresholds.yellow_delay_ms);
   out.number("red_delay_ms", config.thresholds.red_delay_ms);
+  out.number("red_reflector_share", config.thresholds.red_reflector_share);
   out.number("red_drop_rate_per_s", config.thresholds.red_drop_rate_per_s);
   out.number("red_queue_delay_ms", config.thresholds.red_queue_delay_ms);
   out.integer("red_backlog_kbytes", config.thresholds.red_backlog_kbytes);
   out.number("drop_rate_tau_s", config.thresholds.drop_rate_tau_s);
+
+  // Before the action tables: a RouterOS connection's keys come last.
+  print_logging_settings(out, config.logging);
 
   out.table("action");
   out.string("kind", to_string(config.action));
