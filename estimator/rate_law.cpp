@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "time_weight.hpp"
 
@@ -15,6 +16,15 @@ constexpr double kMinCutShare = 0.25;
 // Cut factors at low load, at the bufferbloat threshold and at twice it.
 constexpr double kLowLoadCutAtThreshold = 0.99;
 constexpr double kLowLoadCutAtTwice = 0.75;
+
+// Achieved at least this share of the shaper rate: the shaper is what limits
+// our traffic, so the capacity window's rates are still the link's.
+constexpr double kShaperLimitsShare = 0.9;
+
+// Below base the doubling time is this share of increase_doubling_s: base
+// is what the link usually carries, so a rate under it after a capacity
+// drop has ended is more likely too low than too high.
+constexpr double kBelowBaseDoublingShare = 0.25;
 
 // Share of the full increase speed with no delay headroom left.
 constexpr double kIncreaseSpeedWithoutHeadroom = 0.25;
@@ -96,14 +106,24 @@ double RateLaw::cut_target_bps(const RateInputs& inputs, const EstimatorConfig& 
   // below the shaper rate, just as it does at low load. What tells them apart
   // is the queue: someone else's queue gives a steady delay, while ours keeps
   // growing between cuts because we still send faster than the link drains.
+  // The first cut of an episode also counts the queue as ours when we were
+  // loaded just before it: a link that slows under our load drops the
+  // achieved rate at the moment the delay rises.
   double queue_growth_us = inputs.queue_delta_us - last_cut_queue_delta_us_;
   bool own_queue_growing = queue_growth_us > config.bloat_delta_ms * 1000.0;
-  if (*inputs.achieved_bps < config.low_load_share * rate_bps_ && !own_queue_growing) {
+  bool own_queue = own_queue_growing || (!cut_in_episode_ && loaded_at_episode_start_);
+  double achieved_bps = *inputs.achieved_bps;
+  if (achieved_bps < config.low_load_share * rate_bps_ && !own_queue) {
     action = RateAction::cut_low_load;
     return episode_start_bps_ * low_load_factor(inputs.queue_delta_us, config);
   }
+
+  // With our traffic below the shaper's rate while a queue stands, the
+  // shaper is not what limits it: the link drains at the achieved rate, and
+  // the higher rates of the capacity window are from before it slowed.
   action = RateAction::cut_capacity;
-  double capacity_bps = std::max(inputs.capacity_bps.value_or(0.0), *inputs.achieved_bps);
+  bool shaper_limits = achieved_bps >= kShaperLimitsShare * rate_bps_;
+  double capacity_bps = shaper_limits ? std::max(inputs.capacity_bps.value_or(0.0), achieved_bps) : achieved_bps;
   return capacity_bps * drain_share(inputs.queue_delta_us, config);
 }
 
@@ -135,7 +155,10 @@ RateAction RateLaw::follow_state(const RateInputs& inputs, const DirectionRateCo
     }
     double headroom = std::clamp(1.0 - inputs.smoothed_delta_us / 1000.0 / config.yellow_delta_ms, 0.0, 1.0);
     double speed = kIncreaseSpeedWithoutHeadroom + (1.0 - kIncreaseSpeedWithoutHeadroom) * headroom;
-    rate_bps_ *= std::exp2(inputs.dt_s * speed / config.increase_doubling_s);
+    double base_bps = static_cast<double>(mbps_to_bps(direction.base_rate_mbps));
+    double doubling_s = config.increase_doubling_s * (rate_bps_ < base_bps ? kBelowBaseDoublingShare : 1.0);
+    rate_bps_ = std::min(rate_bps_ * std::exp2(inputs.dt_s * speed / doubling_s),
+                         rate_bps_ < base_bps ? base_bps : std::numeric_limits<double>::max());
     return RateAction::increase;
   }
 
@@ -171,17 +194,23 @@ RateAction RateLaw::step(const RateInputs& inputs, const DirectionRateConfig& di
   } else if (inputs.bloat || inputs.state == CongestionState::red) {
     if (!in_episode_) {
       in_episode_ = true;
+      cut_in_episode_ = false;
       episode_start_bps_ = rate_bps_;
       last_cut_queue_delta_us_ = inputs.queue_delta_us;
+      loaded_at_episode_start_ = inputs.capacity_bps.value_or(0.0) >= config.low_load_share * rate_bps_;
     }
     floor_bps = state_floor_bps(CongestionState::red, direction);
-    if (inputs.now_ns >= refractory_until_ns_) {
+    // A queue that keeps growing after a cut shows the cut fell short, so
+    // waiting out the refractory period would only let it grow.
+    bool queue_grew = inputs.queue_delta_us - last_cut_queue_delta_us_ > config.bloat_delta_ms * 1000.0;
+    if (inputs.now_ns >= refractory_until_ns_ || (cut_in_episode_ && queue_grew)) {
       RateAction cut = RateAction::none;
       double target_bps = std::max(cut_target_bps(inputs, config, cut), floor_bps);
       if (target_bps < rate_bps_) {
         rate_bps_ = target_bps;
         refractory_until_ns_ = inputs.now_ns + s_to_ns(config.refractory_s);
         last_cut_queue_delta_us_ = inputs.queue_delta_us;
+        cut_in_episode_ = true;
         action = cut;
       }
     }

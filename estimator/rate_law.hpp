@@ -5,17 +5,22 @@
 //   capacity estimate (the highest achieved rate of the last
 //   capacity_window_s) or deeper, so that a standing queue of delay d drains
 //   within queue_drain_s: rate = capacity * (1 - d / queue_drain_s). No
-//   further cut for refractory_s.
+//   further cut for refractory_s, unless the queue grows by another
+//   bloat_delta_ms first.
+//   When our traffic stays below 0.9 of the rate, the link, not the shaper,
+//   limits it, and the achieved rate alone is the capacity.
 // - The same delay at low load (achieved below low_load_share of the rate) is
-//   not our own queue. There the rate goes to the rate before the episode
-//   times a factor from 0.99 at bloat_delta_ms down to 0.75 at twice that,
-//   so it never collapses.
+//   not our own queue, unless the episode began while we were loaded (the
+//   link slowed under us) or the queue keeps growing between cuts. There the
+//   rate goes to the rate before the episode times a factor from 0.99 at
+//   bloat_delta_ms down to 0.75 at twice that, so it never collapses.
 // - Without telemetry the rate is cut by the queue-drain factor alone.
 // - SOFT_RED sets the SOFT_RED floor when one is configured, else holds;
 //   YELLOW holds.
 // - GREEN held for green_hold_s increases while loaded (achieved at least
 //   increase_load_share of the rate), doubling in increase_doubling_s at full
-//   delay headroom and four times slower with none; idle or lightly loaded,
+//   delay headroom and four times slower with none, and four times faster
+//   below base up to base; idle or lightly loaded,
 //   the rate drifts toward base with time constant idle_drift_s.
 // - STALL holds; after outage_after_s without replies the rate goes to the
 //   safe rate.
@@ -94,6 +99,8 @@ class RateLaw {
   bool in_episode_ = false;        // bufferbloat or RED since the last step without
   double episode_start_bps_ = 0.0; // rate when the episode began
   double last_cut_queue_delta_us_ = 0.0;  // queue delay at the episode's start or its last cut
+  bool loaded_at_episode_start_ = false;  // the capacity window reached low_load_share of the rate
+  bool cut_in_episode_ = false;
   std::int64_t refractory_until_ns_ = std::numeric_limits<std::int64_t>::min();
   bool refractory_at_first_step_ = false;  // set by restore()
 };

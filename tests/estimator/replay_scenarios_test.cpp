@@ -442,6 +442,66 @@ TEST_CASE("capacity drop keeps cutting while our queue grows") {
   CHECK(*below_capacity_s < 26.0);
 }
 
+TEST_CASE("capacity drop under load cuts to the achieved rate at once") {
+  TempDir dir;
+  TraceSpec spec;
+  spec.reflectors = timestamp_reflectors();
+  spec.duration_s = 25.0;
+  // Loaded at 90 Mbit/s until 20 s; then the link carries 15 Mbit/s and the
+  // bottleneck's queue grows by 200 ms per second.
+  spec.queue = [](double t_s, int) {
+    return t_s >= 20.0 ? QueueDelay{0.0, (t_s - 20.0) * 200.0} : QueueDelay{};
+  };
+  spec.achieved_mbps = [](double t_s) { return std::array<double, 2>{t_s >= 20.0 ? 15.0 : 90.0, 1.0}; };
+  Trace trace = make_trace(spec);
+
+  ReplayRun run = replay_trace(make_config(), trace, dir);
+
+  // The first cut already goes below the new capacity, although the achieved
+  // rate is below half the shaper rate as at low load, and although the
+  // capacity window still holds the 90 Mbit/s of a second ago.
+  std::optional<DecisionRow> cut = first_cut(run.decisions, kDown);
+  REQUIRE(cut.has_value());
+  double cut_at_s = seconds_since_start(spec, trace.samples[cut->cause_sample_id].send_mono_ns);
+  CHECK(cut_at_s < 20.5);
+  CHECK(cut->directions[kDown].rate_bps <= 15e6 * 0.9);
+  CHECK(cut->directions[kDown].rate_bps >= 15e6 * 0.5);
+}
+
+TEST_CASE("after a capacity drop ends the rate climbs back to base within seconds") {
+  TempDir dir;
+  TraceSpec spec;
+  spec.reflectors = timestamp_reflectors();
+  spec.duration_s = 40.0;
+  // 15 Mbit/s with a growing queue from 20 to 21 s; from 22 s the link is
+  // fast again and carries whatever the shaper lets through.
+  spec.queue = [](double t_s, int) {
+    return t_s >= 20.0 && t_s < 21.0 ? QueueDelay{0.0, (t_s - 20.0) * 200.0} : QueueDelay{};
+  };
+  spec.achieved_mbps = [](double t_s) {
+    return std::array<double, 2>{t_s >= 20.0 && t_s < 22.0 ? 15.0 : 90.0, 1.0};
+  };
+  Trace trace = make_trace(spec);
+
+  ReplayRun run = replay_trace(make_config(), trace, dir);
+
+  REQUIRE(min_rate(run.decisions, kDown) <= 15'000'000);
+  // Four times the normal speed below base: from about 13.5 Mbit/s to base
+  // (100 Mbit/s) in about 11 s of GREEN; at the normal doubling time of 15 s
+  // it would take 43 s.
+  std::optional<double> back_at_base_s;
+  for (const DecisionRow& row : run.decisions) {
+    double t_s = seconds_since_start(spec, row.time_mono_ns);
+    if (t_s > 22.0 && row.directions[kDown].rate_bps >= kBaseDownBps) {
+      back_at_base_s = t_s;
+      break;
+    }
+  }
+  REQUIRE(back_at_base_s.has_value());
+  CHECK(*back_at_base_s < 38.0);
+  CHECK(*back_at_base_s > 30.0);
+}
+
 TEST_CASE("delay rise just above the threshold at low load cuts gently") {
   TempDir dir;
   TraceSpec spec;
