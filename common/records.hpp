@@ -77,8 +77,8 @@ static_assert(sizeof(DirectionDecision) == 32);
 struct RateDecision {
   std::uint64_t decision_id;        // counts decisions across estimator restarts
   std::int64_t time_mono_ns;        // when the estimator made the decision
-  std::uint64_t cause_sample_id;    // sample that triggered it
-  std::int64_t cause_recv_mono_ns;  // that sample's kernel receive time
+  std::uint64_t cause_sample_id;    // sample that triggered it, or the latest sample
+  std::int64_t cause_recv_mono_ns;  // that sample's kernel receive time; 0 when telemetry or a timer triggered it
   DirectionDecision directions[kDirectionCount];
   std::uint8_t heartbeat;           // 1 when nothing changed since the previous decision
   std::uint8_t reserved[7];
@@ -117,7 +117,7 @@ struct LinkTelemetry {
   std::int64_t time_mono_ns;              // when the readings were taken
   std::int64_t interval_ns;               // time the achieved rates are measured over
   std::uint64_t last_applied_decision_id; // newest decision the device confirmed
-  std::int64_t last_apply_latency_ns;     // cause sample's receive time to device confirmation
+  std::int64_t last_apply_latency_ns;     // cause sample's receive time to device confirmation; 0 without one
   std::uint64_t device_writes;            // writes the device confirmed since start
   std::uint64_t device_write_errors;
   DirectionTelemetry directions[kDirectionCount];

@@ -85,6 +85,7 @@ std::optional<RateDecision> Estimator::on_sample(const ProbeSample& sample) {
     apply_sample(checked, sample.reflector_id);
   }
   step_directions();
+  step_from_sample_ = true;
   return decide();
 }
 
@@ -106,6 +107,7 @@ std::optional<RateDecision> Estimator::on_telemetry(const LinkTelemetry& telemet
   first_event_ns_ = first_event_ns_.value_or(telemetry.time_mono_ns);
   now_ns_ = std::max(now_ns_, telemetry.time_mono_ns);
   step_directions();
+  step_from_sample_ = false;
   return decide();
 }
 
@@ -113,6 +115,7 @@ std::optional<RateDecision> Estimator::on_tick(std::int64_t now_ns) {
   first_event_ns_ = first_event_ns_.value_or(now_ns);
   now_ns_ = std::max(now_ns_, now_ns);
   step_directions();
+  step_from_sample_ = false;
   return decide();
 }
 
@@ -270,7 +273,7 @@ std::optional<RateDecision> Estimator::decide() {
   decision.decision_id = ++decision_id_;
   decision.time_mono_ns = now_ns_;
   decision.cause_sample_id = cause_sample_id_;
-  decision.cause_recv_mono_ns = cause_recv_mono_ns_;
+  decision.cause_recv_mono_ns = step_from_sample_ ? cause_recv_mono_ns_ : 0;
   decision.heartbeat = changed ? 0 : 1;
   if (changed) {
     std::string reason;

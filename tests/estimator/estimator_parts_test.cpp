@@ -7,6 +7,7 @@
 
 #include "baseline.hpp"
 #include "bloat_detector.hpp"
+#include "estimator.hpp"
 #include "load_tracker.hpp"
 #include "replay_helpers.hpp"
 #include "state_file.hpp"
@@ -14,6 +15,7 @@
 
 using namespace wanctl;
 using namespace wanctl::estimator;
+using namespace wanctl::test;
 
 namespace {
 
@@ -256,4 +258,37 @@ TEST_CASE("sample rows round-trip through the tap's CSV fields") {
 
   row[columns.has("rtt_ns") ? 7 : 0] = "12abc";
   CHECK(parse_probe_sample(columns, row, parsed) == "rtt_ns = \"12abc\" is not a whole number in the range of the field");
+}
+
+TEST_CASE("only sample-driven decisions carry a cause receive time") {
+  // GREEN under load: the rate rises at every step, so telemetry readings
+  // and samples both trigger decisions.
+  TraceSpec spec;
+  spec.duration_s = 30.0;
+  spec.achieved_mbps = [](double) { return std::array<double, 2>{95.0, 19.0}; };
+  Trace trace = make_trace(spec);
+  Estimator core(make_config(), static_cast<int>(spec.reflectors.size()));
+
+  int from_telemetry = 0;
+  int from_samples = 0;
+  std::size_t next_telemetry = 0;
+  for (const ProbeSample& sample : trace.samples) {
+    while (next_telemetry < trace.telemetry.size() &&
+           trace.telemetry[next_telemetry].time_mono_ns <= sample_event_ns(sample)) {
+      if (std::optional<RateDecision> decision = core.on_telemetry(trace.telemetry[next_telemetry])) {
+        ++from_telemetry;
+        CHECK(decision->cause_recv_mono_ns == 0);
+      }
+      ++next_telemetry;
+    }
+    if (std::optional<RateDecision> decision = core.on_sample(sample)) {
+      ++from_samples;
+      if (sample.status == SampleStatus::reply) {
+        CHECK(decision->cause_recv_mono_ns == sample.recv_mono_ns);
+      }
+    }
+  }
+
+  CHECK(from_telemetry > 0);
+  CHECK(from_samples > 0);
 }
