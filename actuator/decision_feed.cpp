@@ -1,5 +1,7 @@
 #include "decision_feed.hpp"
 
+#include "mono_time.hpp"
+
 namespace wanctl {
 
 bool DecisionFeed::try_attach(std::string& error) {
@@ -36,8 +38,14 @@ std::optional<DecisionBatch> DecisionFeed::wait_newest(std::chrono::nanoseconds 
     return std::nullopt;
   }
   if (!reader_->wait(timeout)) {
-    if (reader_->object().replaced_by_name()) {
-      reader_.reset();
+    // A stat per quiet wait would cost a system call every telemetry
+    // interval; a recreated object is noticed within a second anyway.
+    std::int64_t now_ns = monotonic_now_ns();
+    if (now_ns >= next_replace_check_ns_) {
+      next_replace_check_ns_ = now_ns + kReplaceCheckIntervalNs;
+      if (reader_->object().replaced_by_name()) {
+        reader_.reset();
+      }
     }
     return std::nullopt;
   }

@@ -44,6 +44,8 @@ class DecisionFeed {
  private:
   std::string name_;
   std::optional<RingReader<RateDecision>> reader_;
+  static constexpr std::int64_t kReplaceCheckIntervalNs = 1'000'000'000;
+  std::int64_t next_replace_check_ns_ = 0;
 };
 
 }  // namespace wanctl

@@ -79,13 +79,26 @@ HtbClass::HtbClass(NetlinkSocket& socket, std::string interface, const std::stri
 std::string HtbClass::describe() const { return "HTB class " + format_tc_handle(class_id_) + " on " + interface_; }
 
 std::optional<HtbClass::Dumped> HtbClass::dump(ShaperReading& failure) {
+  bool had_index = ifindex_ != 0;
+  std::optional<Dumped> dumped = dump_once(failure);
+  if (!dumped && had_index) {
+    failure = ShaperReading{};
+    dumped = dump_once(failure);  // the interface may be back under a new index
+  }
+  return dumped;
+}
+
+std::optional<HtbClass::Dumped> HtbClass::dump_once(ShaperReading& failure) {
   failure.time_mono_ns = monotonic_now_ns();
-  int ifindex = 0;
-  NetlinkResult lookup = socket_.interface_index(interface_, ifindex);
-  if (!lookup.ok()) {
-    failure.status = ShaperStatus::transient;
-    failure.error = "looking up interface " + interface_ + " failed: " + lookup.describe();
-    return std::nullopt;
+  int ifindex = ifindex_;
+  ifindex_ = 0;
+  if (ifindex == 0) {
+    NetlinkResult lookup = socket_.interface_index(interface_, ifindex);
+    if (!lookup.ok()) {
+      failure.status = ShaperStatus::transient;
+      failure.error = "looking up interface " + interface_ + " failed: " + lookup.describe();
+      return std::nullopt;
+    }
   }
   if (ifindex == 0) {
     failure.status = ShaperStatus::missing;
@@ -124,6 +137,7 @@ std::optional<HtbClass::Dumped> HtbClass::dump(ShaperReading& failure) {
                     ", not an HTB class with parameters";
     return std::nullopt;
   }
+  ifindex_ = ifindex;
   return Dumped{ifindex, std::move(*found), *parameters};
 }
 

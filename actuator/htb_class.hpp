@@ -54,9 +54,15 @@ class HtbClass {
   // Dumps the interface's classes and finds ours; status missing when the
   // interface, the class or its HTB kind is not there.
   std::optional<Dumped> dump(ShaperReading& failure);
+  // One dump with the remembered index, or with a fresh lookup without one.
+  std::optional<Dumped> dump_once(ShaperReading& failure);
 
   NetlinkSocket& socket_;
   std::string interface_;
+  // The interface's index from the last successful dump, so that a read
+  // costs one request; any failure clears it and the next dump looks the
+  // name up again (a recreated interface gets a new index).
+  int ifindex_ = 0;
   std::uint32_t class_id_;
   PschedClock clock_;
 };

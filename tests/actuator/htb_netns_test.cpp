@@ -136,6 +136,21 @@ TEST_CASE("htb interface vanishing and returning") {
   CHECK(htb.read().rate_bps == 20 * kMbit);
 }
 
+TEST_CASE("htb interface recreated between two reads") {
+  NetlinkSocket socket;
+  std::optional<HtbLink> link(std::in_place, "htb10");
+  HtbClass htb(socket, "htb10", "1:10");
+  REQUIRE(htb.read().status == ShaperStatus::ok);
+
+  // The new interface has the same name and class but a new index; the
+  // first read after it finds it without a failure in between.
+  link.reset();
+  link.emplace("htb10", "rate 40mbit burst 15k");
+  ShaperReading reading = htb.read();
+  REQUIRE_MESSAGE(reading.status == ShaperStatus::ok, reading.error);
+  CHECK(reading.rate_bps == 40 * kMbit);
+}
+
 TEST_CASE("htb counters under traffic") {
   HtbLink link("htb5");
   link.connect_peer();
