@@ -59,9 +59,9 @@ class HtbClass {
 
   NetlinkSocket& socket_;
   std::string interface_;
-  // The interface's index from the last successful dump, so that a read
-  // costs one request; any failure clears it and the next dump looks the
-  // name up again (a recreated interface gets a new index).
+  // The interface's index from the last successful dump, so a read costs
+  // one request. Any failure clears it, and the next dump looks the name up
+  // again, because a recreated interface gets a new index.
   int ifindex_ = 0;
   std::uint32_t class_id_;
   PschedClock clock_;

@@ -118,9 +118,9 @@ double RateLaw::cut_target_bps(const RateInputs& inputs, const EstimatorConfig& 
     return episode_start_bps_ * low_load_factor(inputs.queue_delta_us, config);
   }
 
-  // With our traffic below the shaper's rate while a queue stands, the
-  // shaper is not what limits it: the link drains at the achieved rate, and
-  // the higher rates of the capacity window are from before it slowed.
+  // Our traffic below the shaper's rate while a queue exists means the link,
+  // not the shaper, limits it. The link drains at the achieved rate, and the
+  // capacity window's higher rates are from before it slowed.
   action = RateAction::cut_capacity;
   bool shaper_limits = achieved_bps >= kShaperLimitsShare * rate_bps_;
   double capacity_bps = shaper_limits ? std::max(inputs.capacity_bps.value_or(0.0), achieved_bps) : achieved_bps;
