@@ -120,9 +120,11 @@ double RateLaw::cut_target_bps(const RateInputs& inputs, const EstimatorConfig& 
 
   // Our traffic below the shaper's rate while a queue exists means the link,
   // not the shaper, limits it. The link drains at the achieved rate, and the
-  // capacity window's higher rates are from before it slowed.
+  // capacity window's higher rates are from before it slowed. A second cut
+  // in one episode shows the first went too shallow, so the window's rates
+  // no longer count either.
   action = RateAction::cut_capacity;
-  bool shaper_limits = achieved_bps >= kShaperLimitsShare * rate_bps_;
+  bool shaper_limits = achieved_bps >= kShaperLimitsShare * rate_bps_ && !cut_in_episode_;
   double capacity_bps = shaper_limits ? std::max(inputs.capacity_bps.value_or(0.0), achieved_bps) : achieved_bps;
   return capacity_bps * drain_share(inputs.queue_delta_us, config);
 }
