@@ -56,6 +56,17 @@ def load_report(results):
     return json.loads((results / "report.json").read_text(encoding="utf-8"))
 
 
+def report_failure(results):
+    """Print where a failed run's results are, then its summary up to the
+    metric lines, on stderr, where a test log's excerpt shows it next to the
+    failed assertions."""
+    print(f"results kept in {results}")
+    summary = results / "summary.txt"
+    if summary.exists():
+        text = summary.read_text(encoding="utf-8").split("Metrics (one per line", 1)[0]
+        print(f"summary of the failed run:\n{text}", file=sys.stderr)
+
+
 def remove_results(results):
     shutil.rmtree(results.parent, ignore_errors=True)
 

@@ -123,7 +123,7 @@ def main():
     RUN["report"] = harness.load_report(results)
     outcome = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result
     if not outcome.wasSuccessful():
-        print(f"results kept in {results}")
+        harness.report_failure(results)
         return 1
     harness.remove_results(results)
     if outcome.skipped:

@@ -47,7 +47,7 @@ def first_time_below(rates, limit_mbps):
 def finish(run, outcome):
     """Exit status for meson: 0 passed, 1 failed, 77 when checks were skipped."""
     if not outcome.wasSuccessful():
-        print(f"results kept in {run.results}")
+        harness.report_failure(run.results)
         return 1
     harness.remove_results(run.results)
     if outcome.skipped:
