@@ -197,15 +197,23 @@ RateAction RateLaw::step(const RateInputs& inputs, const DirectionRateConfig& di
     if (!in_episode_) {
       in_episode_ = true;
       cut_in_episode_ = false;
+      capacity_cut_in_episode_ = false;
       episode_start_bps_ = rate_bps_;
       last_cut_queue_delta_us_ = inputs.queue_delta_us;
       loaded_at_episode_start_ = inputs.capacity_bps.value_or(0.0) >= config.low_load_share * rate_bps_;
     }
     floor_bps = state_floor_bps(CongestionState::red, direction);
     // A queue that keeps growing after a cut shows the cut fell short, so
-    // waiting out the refractory period would only let it grow.
+    // waiting out the refractory period would only let it grow. After a cut
+    // below the achieved rate our own queue must drain; a delay that stays
+    // is not ours (a longer path, someone else's queue), and cutting again
+    // every refractory period would only take the rate down to the floor.
     bool queue_grew = inputs.queue_delta_us - last_cut_queue_delta_us_ > config.bloat_delta_ms * 1000.0;
-    if (inputs.now_ns >= refractory_until_ns_ || (cut_in_episode_ && queue_grew)) {
+    bool may_cut = inputs.now_ns >= refractory_until_ns_ || (cut_in_episode_ && queue_grew);
+    if (capacity_cut_in_episode_ && !queue_grew) {
+      may_cut = false;
+    }
+    if (may_cut) {
       RateAction cut = RateAction::none;
       double target_bps = std::max(cut_target_bps(inputs, config, cut), floor_bps);
       if (target_bps < rate_bps_) {
@@ -213,6 +221,7 @@ RateAction RateLaw::step(const RateInputs& inputs, const DirectionRateConfig& di
         refractory_until_ns_ = inputs.now_ns + s_to_ns(config.refractory_s);
         last_cut_queue_delta_us_ = inputs.queue_delta_us;
         cut_in_episode_ = true;
+        capacity_cut_in_episode_ = capacity_cut_in_episode_ || cut == RateAction::cut_capacity;
         action = cut;
       }
     }

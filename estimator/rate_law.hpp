@@ -6,7 +6,9 @@
 //   capacity_window_s) or deeper, so that a standing queue of delay d drains
 //   within queue_drain_s: rate = capacity * (1 - d / queue_drain_s). No
 //   further cut for refractory_s, unless the queue grows by another
-//   bloat_delta_ms first.
+//   bloat_delta_ms first. After such a cut a further one in the same episode
+//   needs that growth: our own queue drains below the achieved rate, so a
+//   delay that merely stays is not ours.
 //   When our traffic stays below 0.9 of the rate, the link, not the shaper,
 //   limits it, and the achieved rate alone is the capacity.
 // - The same delay at low load (achieved below low_load_share of the rate) is
@@ -101,6 +103,7 @@ class RateLaw {
   double last_cut_queue_delta_us_ = 0.0;  // queue delay at the episode's start or its last cut
   bool loaded_at_episode_start_ = false;  // the capacity window reached low_load_share of the rate
   bool cut_in_episode_ = false;
+  bool capacity_cut_in_episode_ = false;  // a cut below the achieved rate or the capacity estimate
   std::int64_t refractory_until_ns_ = std::numeric_limits<std::int64_t>::min();
   bool refractory_at_first_step_ = false;  // set by restore()
 };

@@ -154,32 +154,55 @@ TEST_CASE("large delay cuts deeper to drain the queue") {
   CHECK(cut->directions[kDown].rate_bps == doctest::Approx(63e6).epsilon(0.01));
 }
 
-TEST_CASE("cuts wait for the refractory period") {
-  TempDir dir;
-  TraceSpec spec;
-  spec.reflectors = timestamp_reflectors();
-  spec.duration_s = 36.0;
-  spec.queue = [](double t_s, int) { return t_s >= 30.0 ? QueueDelay{0.0, 150.0} : QueueDelay{}; };
-  // The link carries what the shaper lets through: the achieved rate falls
-  // with each cut, so each refractory period ends in a further cut.
-  spec.achieved_mbps = [](double t_s) {
-    return std::array<double, 2>{t_s < 30.0 ? 95.0 : 95.0 * std::exp(-0.3 * (t_s - 30.0)), 10.0};
-  };
-
-  ReplayRun run = replay_trace(make_config(), make_trace(spec), dir);
-
+// The cuts that come from one replay, in order.
+std::vector<DecisionRow> cuts_of(const ReplayRun& run) {
   std::vector<DecisionRow> cuts;
   for (std::size_t i = 1; i < run.decisions.size(); ++i) {
     if (run.decisions[i].directions[kDown].rate_bps < run.decisions[i - 1].directions[kDown].rate_bps) {
       cuts.push_back(run.decisions[i]);
     }
   }
+  return cuts;
+}
+
+TEST_CASE("cuts wait for the refractory period") {
+  TempDir dir;
+  TraceSpec spec;
+  spec.reflectors = timestamp_reflectors();
+  spec.duration_s = 36.0;
+  // Without telemetry nothing tells our queue from another, so a delay
+  // that stays is cut again each time the refractory period ends.
+  spec.queue = [](double t_s, int) { return t_s >= 30.0 ? QueueDelay{0.0, 150.0} : QueueDelay{}; };
+
+  ReplayRun run = replay_trace(make_config(), make_trace(spec), dir);
+
+  std::vector<DecisionRow> cuts = cuts_of(run);
   REQUIRE(cuts.size() >= 3);
   for (std::size_t i = 1; i < cuts.size(); ++i) {
     double gap_s = static_cast<double>(cuts[i].time_mono_ns - cuts[i - 1].time_mono_ns) / 1e9;
     CHECK(gap_s >= 1.0);
     CHECK(gap_s <= 1.1);
   }
+}
+
+TEST_CASE("a delay that stays after a cut below capacity is cut once") {
+  TempDir dir;
+  TraceSpec spec;
+  spec.reflectors = timestamp_reflectors();
+  spec.duration_s = 45.0;
+  // A path 150 ms longer from 30 s: the delay neither grows nor drains
+  // after the cut, while the achieved rate follows the shaper down.
+  spec.queue = [](double t_s, int) { return t_s >= 30.0 ? QueueDelay{0.0, 150.0} : QueueDelay{}; };
+  spec.achieved_mbps = [](double t_s) {
+    return std::array<double, 2>{t_s < 30.0 ? 95.0 : 95.0 * std::exp(-0.3 * (t_s - 30.0)), 10.0};
+  };
+
+  ReplayRun run = replay_trace(make_config(), make_trace(spec), dir);
+
+  // Cutting every refractory period would take the rate to the floor
+  // (10 Mbit/s) within 15 s.
+  CHECK(cuts_of(run).size() == 1);
+  CHECK(min_rate(run.decisions, kDown) > 50'000'000);
 }
 
 TEST_CASE("one reflector jumping 100 ms alone is no bufferbloat") {

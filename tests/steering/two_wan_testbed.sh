@@ -102,8 +102,13 @@ EOF
 
 write_configs() {
   local reflectors='["198.19.0.1", "198.19.0.2", "198.19.0.3", "198.19.0.4"]'
+  # The thresholds of configs/testbed/wan.toml, for the same emulated link:
+  # with higher ones the primary keeps a standing queue near yellow_delta_ms
+  # once its rate is back at the maximum, above the link's capacity.
   local estimator='[estimator]
-yellow_delta_ms = 15
+yellow_delta_ms = 8
+bloat_delta_ms = 12
+queue_drain_s = 0.5
 soft_red_delta_ms = 45
 red_delta_ms = 80'
   cat >"$out/wan1.toml" <<EOF
