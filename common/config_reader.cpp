@@ -1,6 +1,11 @@
 #include "config_reader.hpp"
 
+#include <cerrno>
+#include <charconv>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 namespace wanctl {
@@ -23,6 +28,24 @@ std::string format_number(double value) {
   return text.str();
 }
 
+// Why `path` cannot be read as a file, or nothing when it can; toml++ only
+// says that it could not open it.
+std::optional<std::string> unreadable_reason(const std::string& path) {
+  std::error_code error;
+  std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    return "not found; check the path";
+  }
+  if (status.type() == std::filesystem::file_type::directory) {
+    return "is a directory; give the path of a TOML file";
+  }
+  std::ifstream file(path);
+  if (!file) {
+    return std::string(std::strerror(errno));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 ConfigError::ConfigError(const std::vector<std::string>& errors)
@@ -32,6 +55,9 @@ ConfigReader::ConfigReader(toml::table table, std::string path)
     : table_(std::move(table)), path_(std::move(path)) {}
 
 ConfigReader ConfigReader::load(const std::string& path) {
+  if (std::optional<std::string> reason = unreadable_reason(path)) {
+    throw ConfigError({path + ": cannot read the file: " + *reason});
+  }
   try {
     return ConfigReader(toml::parse_file(path), path);
   } catch (const toml::parse_error& error) {
@@ -96,6 +122,13 @@ std::string ConfigReader::value_text(std::string_view key) const {
   }
   if (const toml::value<std::string>* text = view.node()->as_string()) {
     return "\"" + text->get() + "\"";
+  }
+  // The shortest text that reads back as the same double: 0.4, where the
+  // TOML printer writes 0.40000000000000002.
+  if (const toml::value<double>* number = view.node()->as_floating_point()) {
+    char buffer[64];
+    std::to_chars_result end = std::to_chars(buffer, buffer + sizeof(buffer), number->get());
+    return std::string(buffer, end.ptr);
   }
   std::ostringstream text;
   view.node()->visit([&text](const auto& node) { text << node; });

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <limits>
+#include <sstream>
 
 #include "logging_config.hpp"
 #include "object_name.hpp"
@@ -35,6 +36,13 @@ namespace {
 // stale_after_ms 3000: three heartbeats of the estimator (one per second).
 
 constexpr double kMaxDurationS = 86400.0;
+
+// A duration as a user wrote it: 4, not 4.000000.
+std::string format_seconds(double seconds) {
+  std::ostringstream text;
+  text << seconds;
+  return text.str();
+}
 constexpr std::int64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
 
 // Routing tables the kernel reserves: default, main, local.
@@ -266,7 +274,7 @@ SteeringConfig read_steering_config(ConfigReader& reader) {
   config.recovery_s = read_positive_seconds(reader, "steering.recovery_s", 30.0);
   if (config.recovery_s < config.activation_s) {
     reader.relation_error("steering.recovery_s", "must be at least steering.activation_s (" +
-                                                     std::to_string(config.activation_s) +
+                                                     format_seconds(config.activation_s) +
                                                      " s), or traffic would return faster than it left");
   }
   config.interval_ms = reader.integer("steering.interval_ms", 100, 10, 10'000);

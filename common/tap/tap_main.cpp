@@ -59,10 +59,10 @@ int main(int argc, char** argv) {
   app.add_option("instance", options.instance, "instance name from the WAN config, e.g. wan1")->required();
   app.add_option("object", options.object,
                  "samples, decisions, telemetry, status, prober or steering (any object name works)");
-  app.add_option("--format", format, "output format")->check(CLI::IsMember({"text", "csv", "json"}));
+  app.add_option("--format", format, "output format (default text)")->check(CLI::IsMember({"text", "csv", "json"}));
   app.add_flag("-f,--follow", options.follow, "keep printing new records until interrupted");
   app.add_option("-n,--count", count, "print N records (or N stats lines), then exit")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1'000'000'000'000}));
   app.add_option("--since", since, "only records younger than this, e.g. 30s, 500ms, 5m");
   app.add_flag("--header", options.header,
                "print the object's header (producer pid and epoch, heartbeat age, indices) and exit");

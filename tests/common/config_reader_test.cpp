@@ -58,7 +58,16 @@ TEST_CASE("config file that does not exist is reported") {
     ConfigReader::load("/nonexistent/wan9.toml");
     FAIL("no error for a missing file");
   } catch (const ConfigError& error) {
-    CHECK(std::string(error.what()).find("/nonexistent/wan9.toml: cannot read the file") == 0);
+    CHECK(std::string(error.what()) == "/nonexistent/wan9.toml: cannot read the file: not found; check the path");
+  }
+}
+
+TEST_CASE("config path that is a directory is reported as one") {
+  try {
+    ConfigReader::load("/tmp");
+    FAIL("no error for a directory");
+  } catch (const ConfigError& error) {
+    CHECK(std::string(error.what()) == "/tmp: cannot read the file: is a directory; give the path of a TOML file");
   }
 }
 
