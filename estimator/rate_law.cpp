@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "time_weight.hpp"
 
@@ -94,6 +93,10 @@ void RateLaw::retune(const DirectionRateConfig& direction) {
                          static_cast<double>(mbps_to_bps(direction.max_rate_mbps)));
 }
 
+bool RateLaw::queue_grew_since_cut(const RateInputs& inputs, const EstimatorConfig& config) const {
+  return inputs.queue_delta_us - last_cut_queue_delta_us_ > config.bloat_delta_ms * 1000.0;
+}
+
 double RateLaw::cut_target_bps(const RateInputs& inputs, const EstimatorConfig& config, RateAction& action) const {
   if (!inputs.achieved_bps.has_value()) {
     // NOTE: without telemetry the estimator cannot tell our queue from a slower
@@ -109,9 +112,7 @@ double RateLaw::cut_target_bps(const RateInputs& inputs, const EstimatorConfig& 
   // The first cut of an episode also counts the queue as ours when we were
   // loaded just before it: a link that slows under our load drops the
   // achieved rate at the moment the delay rises.
-  double queue_growth_us = inputs.queue_delta_us - last_cut_queue_delta_us_;
-  bool own_queue_growing = queue_growth_us > config.bloat_delta_ms * 1000.0;
-  bool own_queue = own_queue_growing || (!cut_in_episode_ && loaded_at_episode_start_);
+  bool own_queue = queue_grew_since_cut(inputs, config) || (!cut_in_episode_ && loaded_at_episode_start_);
   double achieved_bps = *inputs.achieved_bps;
   if (achieved_bps < config.low_load_share * rate_bps_ && !own_queue) {
     action = RateAction::cut_low_load;
@@ -158,9 +159,10 @@ RateAction RateLaw::follow_state(const RateInputs& inputs, const DirectionRateCo
     double headroom = std::clamp(1.0 - inputs.smoothed_delta_us / 1000.0 / config.yellow_delta_ms, 0.0, 1.0);
     double speed = kIncreaseSpeedWithoutHeadroom + (1.0 - kIncreaseSpeedWithoutHeadroom) * headroom;
     double base_bps = static_cast<double>(mbps_to_bps(direction.base_rate_mbps));
-    double doubling_s = config.increase_doubling_s * (rate_bps_ < base_bps ? kBelowBaseDoublingShare : 1.0);
-    rate_bps_ = std::min(rate_bps_ * std::exp2(inputs.dt_s * speed / doubling_s),
-                         rate_bps_ < base_bps ? base_bps : std::numeric_limits<double>::max());
+    bool below_base = rate_bps_ < base_bps;
+    double doubling_s = config.increase_doubling_s * (below_base ? kBelowBaseDoublingShare : 1.0);
+    double increased_bps = rate_bps_ * std::exp2(inputs.dt_s * speed / doubling_s);
+    rate_bps_ = below_base ? std::min(increased_bps, base_bps) : increased_bps;
     return RateAction::increase;
   }
 
@@ -208,7 +210,7 @@ RateAction RateLaw::step(const RateInputs& inputs, const DirectionRateConfig& di
     // below the achieved rate our own queue must drain; a delay that stays
     // is not ours (a longer path, someone else's queue), and cutting again
     // every refractory period would only take the rate down to the floor.
-    bool queue_grew = inputs.queue_delta_us - last_cut_queue_delta_us_ > config.bloat_delta_ms * 1000.0;
+    bool queue_grew = queue_grew_since_cut(inputs, config);
     bool may_cut = inputs.now_ns >= refractory_until_ns_ || (cut_in_episode_ && queue_grew);
     if (capacity_cut_in_episode_ && !queue_grew) {
       may_cut = false;

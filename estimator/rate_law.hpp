@@ -94,6 +94,9 @@ class RateLaw {
 
  private:
   double cut_target_bps(const RateInputs& inputs, const EstimatorConfig& config, RateAction& action) const;
+  // The queue delay grew by more than bloat_delta_ms since the episode's
+  // start or its last cut.
+  bool queue_grew_since_cut(const RateInputs& inputs, const EstimatorConfig& config) const;
   RateAction follow_state(const RateInputs& inputs, const DirectionRateConfig& direction,
                           const EstimatorConfig& config);
 
