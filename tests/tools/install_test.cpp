@@ -57,8 +57,8 @@ TEST_CASE("install puts files in their FHS places") {
   CHECK(fs::exists(installed("WANCTL_PREFIX") + "/lib/sysusers.d/wanctl.conf"));
 
   std::string docs = installed("WANCTL_DOCDIR");
-  for (const char* doc : {"CONFIGURATION.md", "OPERATIONS.md", "README.md", "examples/cable.toml",
-                          "examples/steering.toml", "examples/exporter.toml"}) {
+  for (const char* doc : {"CONFIGURATION.md", "OPERATIONS.md", "ARCHITECTURE.md", "README.md",
+                          "examples/cable.toml", "examples/steering.toml", "examples/exporter.toml"}) {
     INFO(doc);
     CHECK(fs::exists(docs + "/" + doc));
   }
