@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs a test program inside the user-mode Linux testbed, whose clock can be
-# stepped without touching the host's. Usage: in_testbed.sh TESTBED PROGRAM
+# Runs a test program inside the user-mode Linux testbed, whose kernel has
+# CAKE and netem (the host's has not) and whose clock can be stepped without
+# touching the host's. Usage: in_testbed.sh TESTBED PROGRAM
 # [ARG...]. Exits 77 (skipped, for meson) when user-mode Linux is missing or
 # cannot boot, and otherwise with the program's status.
 set -uo pipefail
@@ -12,7 +13,7 @@ if [[ ! -x $testbed ]]; then
   exit 77
 fi
 
-output=$("$testbed" exec --timeout-s 240 -- "$@" 2>&1)
+output=$("$testbed" exec --timeout-s 300 -- "$@" 2>&1)
 status=$?
 echo "$output"
 if ((status == 125)) && grep -q "testbed: unavailable" <<<"$output"; then
