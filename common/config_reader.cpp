@@ -28,8 +28,8 @@ std::string format_number(double value) {
   return text.str();
 }
 
-// Why `path` cannot be read as a file, or nothing when it can; toml++ only
-// says that it could not open it.
+// Returns why `path` cannot be read as a file, or nothing when it can,
+// because toml++ reports only that it could not open the file.
 std::optional<std::string> unreadable_reason(const std::string& path) {
   std::error_code error;
   std::filesystem::file_status status = std::filesystem::status(path, error);

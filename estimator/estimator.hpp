@@ -118,9 +118,9 @@ class Estimator {
   std::optional<std::int64_t> last_reply_ns_;     // newest reply from any reflector
   std::uint64_t cause_sample_id_ = 0;             // latest sample
   std::int64_t cause_recv_mono_ns_ = 0;
-  // Whether the step being decided comes from a sample; a decision from a
-  // telemetry reading or a tick has no cause sample and carries receive
-  // time 0, so that its delay is not counted as sample-to-shaper latency.
+  // Whether the step being decided comes from a sample. A decision from a
+  // telemetry reading or a tick carries receive time 0, so its delay is not
+  // counted as sample-to-shaper latency.
   bool step_from_sample_ = false;
   std::uint64_t next_sample_id_ = 0;
 

@@ -207,9 +207,9 @@ RateAction RateLaw::step(const RateInputs& inputs, const DirectionRateConfig& di
     floor_bps = state_floor_bps(CongestionState::red, direction);
     // A queue that keeps growing after a cut shows the cut fell short, so
     // waiting out the refractory period would only let it grow. After a cut
-    // below the achieved rate our own queue must drain; a delay that stays
-    // is not ours (a longer path, someone else's queue), and cutting again
-    // every refractory period would only take the rate down to the floor.
+    // below the achieved rate our own queue must drain. A delay that stays
+    // is a longer path or someone else's queue, so cutting it again every
+    // refractory period would only take the rate down to the floor.
     bool queue_grew = queue_grew_since_cut(inputs, config);
     bool may_cut = inputs.now_ns >= refractory_until_ns_ || (cut_in_episode_ && queue_grew);
     if (capacity_cut_in_episode_ && !queue_grew) {

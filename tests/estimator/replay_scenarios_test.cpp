@@ -496,8 +496,8 @@ TEST_CASE("after a capacity drop ends the rate climbs back to base within second
   TraceSpec spec;
   spec.reflectors = timestamp_reflectors();
   spec.duration_s = 40.0;
-  // 15 Mbit/s with a growing queue from 20 to 21 s; from 22 s the link is
-  // fast again and carries whatever the shaper lets through.
+  // 15 Mbit/s with a growing queue from 20 to 21 s. From 22 s the link is
+  // fast again and carries whatever the shaper allows.
   spec.queue = [](double t_s, int) {
     return t_s >= 20.0 && t_s < 21.0 ? QueueDelay{0.0, (t_s - 20.0) * 200.0} : QueueDelay{};
   };
